@@ -1,0 +1,8 @@
+/*
+ * @adonisjs/session
+ */
+
+/// <reference path="./session.ts" />
+/// <reference path="./context.ts" />
+/// <reference path="./container.ts" />
+/// <reference path="./tests.ts" />

@@ -1,0 +1,396 @@
+/*
+ * @adonisjs/session
+ *
+ * An independent reimplementation of the AdonisJS v5 session provider.
+ */
+
+declare module '@ioc:Adonis/Addons/Session' {
+  import { CookieOptions } from '@ioc:Adonis/Core/Response'
+  import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
+  import { ApplicationContract } from '@ioc:Adonis/Core/Application'
+
+  /**
+   * Shape of the `config/session.ts` file
+   */
+  export interface SessionConfig {
+    /**
+     * Turns sessions on or off for the whole app. When false, no hooks run,
+     * no cookie is sent and the store is never touched.
+     */
+    enabled: boolean
+
+    /**
+     * The driver to use: `cookie`, `file`, `redis`, `memory` or one added
+     * with `Session.extend`
+     */
+    driver: string
+
+    /**
+     * Name of the cookie that carries the (signed) session id
+     */
+    cookieName: string
+
+    /**
+     * When true, the session id cookie is a browser-session cookie (no Max-Age)
+     */
+    clearWithBrowser: boolean
+
+    /**
+     * Idle lifetime of a session: a duration string (`'2h'`, `'2 days'`) or
+     * a number of milliseconds. Used for the cookie Max-Age, the Redis TTL
+     * and the file expiry alike.
+     */
+    age: string | number
+
+    /**
+     * Options for the session id cookie; the cookie driver uses them for the
+     * data cookie as well
+     */
+    cookie: Omit<Partial<CookieOptions>, 'maxAge' | 'expires'>
+
+    /**
+     * Config for the file driver
+     */
+    file?: {
+      location: string
+    }
+
+    /**
+     * Name of the connection in `config/redis.ts` used by the redis driver
+     */
+    redisConnection?: string
+
+    /**
+     * Request fields that `flashAll`, `flashOnly` and `flashExcept` never
+     * store. Defaults to `['password', 'password_confirmation']`.
+     */
+    dontFlash?: string[]
+
+    /**
+     * Share of `age` (0 to 1) after which a request that changes nothing
+     * refreshes the store's expiry: the file driver's modification time and
+     * the cookie driver's data cookie. Defaults to `0.1`.
+     */
+    refreshAfter?: number
+
+    /**
+     * Probability (0 to 1) that a request schedules a background sweep of
+     * expired file sessions. Defaults to `0.01`. Use `0` to sweep only with
+     * `node ace session:gc`.
+     */
+    gcProbability?: number
+
+    /**
+     * How long a request waits for the redis store before failing with
+     * `E_SESSION_STORE_UNAVAILABLE`. Duration string or milliseconds.
+     * Defaults to `'1.5s'`.
+     */
+    storeTimeout?: string | number
+  }
+
+  /**
+   * One change made by a request, recorded in order. Drivers that implement
+   * `update` replay them onto the freshest stored copy.
+   */
+  export type SessionMutation =
+    | { op: 'set'; key: string; value: any }
+    | { op: 'unset'; key: string }
+    | { op: 'increment'; key: string; steps: number }
+    | { op: 'clear' }
+    | { op: 'flashConsume'; values: Record<string, any> }
+    | { op: 'flashMerge'; values: Record<string, any> }
+
+  /**
+   * Computes the values to store from the values currently stored (`null`
+   * when there are none). Returning `null` deletes the record.
+   */
+  export type SessionUpdater = (
+    current: Record<string, any> | null
+  ) => Record<string, any> | null
+
+  /**
+   * The contract every session driver implements. A new driver instance is
+   * created for every HTTP request. Each method may be sync or async.
+   *
+   * - `read` receives the session id and returns the stored object, or `null`
+   *   when the session is missing, expired or its payload is unreadable.
+   * - `write` receives the session id and the whole object to store.
+   * - `destroy` removes the session and its data.
+   * - `touch` resets the expiry without changing the data.
+   *
+   * A driver may also implement `update` to apply a request's changes
+   * atomically onto the latest stored copy. Without it, the session falls
+   * back to whole-object writes (the last writer wins).
+   */
+  export interface SessionDriverContract {
+    read(sessionId: string): Promise<Record<string, any> | null> | Record<string, any> | null
+    write(sessionId: string, values: Record<string, any>): Promise<void> | void
+    destroy(sessionId: string): Promise<void> | void
+    touch(sessionId: string): Promise<void> | void
+    update?(sessionId: string, updater: SessionUpdater): Promise<void> | void
+  }
+
+  /**
+   * The callback given to `Session.extend`. Invoked once per request that
+   * uses the driver. `config` is the value of `config/session.ts` under the
+   * driver's name.
+   */
+  export type ExtendCallback = (
+    manager: SessionManagerContract,
+    config: any,
+    ctx: HttpContextContract
+  ) => SessionDriverContract
+
+  /**
+   * The values accepted by `session.put`
+   */
+  export type AllowedSessionValues = string | boolean | number | object | Date | Array<any>
+
+  /**
+   * A bag of values addressed by dot paths (`errors.title`). Used for the
+   * session values, the flash messages and the test client.
+   */
+  export interface StoreContract {
+    /**
+     * True when the store holds no keys
+     */
+    readonly isEmpty: boolean
+
+    /**
+     * Set a value at a key or dot path
+     */
+    set(key: string, value: AllowedSessionValues): void
+
+    /**
+     * Add `steps` to a number (a missing key counts as 0). Raises when the
+     * current value is not a number.
+     */
+    increment(key: string, steps?: number): void
+
+    /**
+     * Subtract `steps` from a number (a missing key counts as 0). Raises
+     * when the current value is not a number.
+     */
+    decrement(key: string, steps?: number): void
+
+    /**
+     * Replace every value
+     */
+    update(values: Record<string, any>): void
+
+    /**
+     * Deep merge values into the existing ones
+     */
+    merge(values: Record<string, any>): any
+
+    /**
+     * All values
+     */
+    all(): any
+
+    /**
+     * The value at a key, or `defaultValue` when it is undefined or null
+     */
+    get(key: string, defaultValue?: any): any
+
+    /**
+     * True for any stored value except undefined, null and (unless
+     * `checkForArraysLength` is false) an empty array
+     */
+    has(key: string, checkForArraysLength?: boolean): boolean
+
+    /**
+     * Remove a key
+     */
+    unset(key: string): void
+
+    /**
+     * Remove every key
+     */
+    clear(): void
+
+    /**
+     * Read a value and remove it
+     */
+    pull(key: string, defaultValue?: any): any
+
+    /**
+     * The values as a plain object
+     */
+    toObject(): any
+
+    /**
+     * The values, for JSON.stringify
+     */
+    toJSON(): any
+  }
+
+  /**
+   * The per-request session, available as `ctx.session`
+   */
+  export interface SessionContract {
+    /**
+     * True once `initiate` has read the store
+     */
+    initiated: boolean
+
+    /**
+     * True when initiated with `initiate(true)`: every mutation raises
+     */
+    readonly: boolean
+
+    /**
+     * True when the session id was created during this request (a new
+     * session, or after `regenerate()`)
+     */
+    fresh: boolean
+
+    /**
+     * The session id
+     */
+    sessionId: string
+
+    /**
+     * Flash messages set by the previous request
+     */
+    flashMessages: StoreContract
+
+    /**
+     * Flash messages to hand to the next request
+     */
+    responseFlashMessages: StoreContract
+
+    /**
+     * Read the session from the driver. Called by the server hook.
+     */
+    initiate(readonly: boolean): Promise<void>
+
+    /**
+     * Persist the changes and refresh the session id cookie. Called by the
+     * server hook.
+     */
+    commit(): Promise<void>
+
+    /**
+     * Give the session a new id, keeping its data; the old record is
+     * destroyed at commit
+     */
+    regenerate(): void
+
+    has(key: string): boolean
+    put(key: string, value: AllowedSessionValues): void
+    get(key: string, defaultValue?: any): any
+    all(): any
+    forget(key: string): void
+    pull(key: string, defaultValue?: any): any
+    increment(key: string, steps?: number): any
+    decrement(key: string, steps?: number): any
+    clear(): void
+
+    /**
+     * Flash a key-value pair, or an object of them
+     */
+    flash(values: { [key: string]: AllowedSessionValues }): void
+    flash(key: string, value: AllowedSessionValues): void
+
+    /**
+     * Flash the request body (minus the `dontFlash` fields)
+     */
+    flashAll(): void
+
+    /**
+     * Flash the given fields of the request body
+     */
+    flashOnly(keys: string[]): void
+
+    /**
+     * Flash the request body except the given fields
+     */
+    flashExcept(keys: string[]): void
+
+    /**
+     * Flash again the messages of the previous request
+     */
+    reflash(): void
+
+    /**
+     * Flash again the given keys of the previous request's messages
+     */
+    reflashOnly(keys: string[]): void
+
+    /**
+     * Flash again the previous request's messages except the given keys
+     */
+    reflashExcept(keys: string[]): void
+  }
+
+  /**
+   * The client the Japa api-client bindings use to prepare a session before
+   * a request and read it back after the response
+   */
+  export interface SessionClientContract extends StoreContract {
+    /**
+     * True when sessions are enabled in `config/session.ts`
+     */
+    isEnabled(): boolean
+
+    /**
+     * Flash messages to send with the request
+     */
+    flashMessages: StoreContract
+
+    /**
+     * Load the session named by the response cookies
+     */
+    load(cookies: Record<string, any>): Promise<{
+      session: Record<string, any>
+      flashMessages: Record<string, any> | null
+    }>
+
+    /**
+     * Store the values and flash messages and return the cookies the
+     * request must carry
+     */
+    commit(): Promise<{
+      cookieName: string
+      sessionId: string
+      signedSessionId: string
+      cookies: Record<string, string>
+    }>
+
+    /**
+     * Remove the session from the store
+     */
+    forget(): Promise<void>
+  }
+
+  /**
+   * The session manager, bound to `Adonis/Addons/Session`
+   */
+  export interface SessionManagerContract {
+    application: ApplicationContract
+
+    /**
+     * True when sessions are enabled in `config/session.ts`
+     */
+    isEnabled(): boolean
+
+    /**
+     * A session client for tests
+     */
+    client(): SessionClientContract
+
+    /**
+     * The session of one HTTP request
+     */
+    create(ctx: HttpContextContract): SessionContract
+
+    /**
+     * Add a driver, or replace a built-in one
+     */
+    extend(driver: string, callback: ExtendCallback): void
+  }
+
+  const Session: SessionManagerContract
+  export default Session
+}

@@ -1,0 +1,17 @@
+/*
+ * One connection for the session driver, on a dedicated db (5 by default) so the
+ * harness can FLUSHDB it between cells without touching anyone else's keys.
+ */
+module.exports = {
+  connection: 'session',
+  connections: {
+    session: {
+      host: '127.0.0.1',
+      port: Number(process.env.REDIS_PORT || 6379),
+      password: '',
+      db: Number(process.env.REDIS_DB || 5),
+      keyPrefix: '',
+      healthCheck: false,
+    },
+  },
+}

@@ -1,0 +1,23 @@
+/*
+ * Session config, driven by the harness through environment variables. A plain
+ * object (not the package's `sessionConfig()` helper) so it is byte-identical for
+ * every variant whatever the helper's import path.
+ */
+const { join } = require('path')
+
+module.exports = {
+  enabled: process.env.SESSION_ENABLED !== 'false',
+  driver: process.env.SESSION_DRIVER || 'cookie',
+  cookieName: 'adonis-session',
+  clearWithBrowser: false,
+  age: '2h',
+  cookie: {
+    path: '/',
+    httpOnly: true,
+    sameSite: false,
+  },
+  file: {
+    location: join(__dirname, '..', 'tmp', 'sessions'),
+  },
+  redisConnection: 'session',
+}

@@ -1,0 +1,30 @@
+/*
+ * Benchmark app entry point. Plain CommonJS, no TypeScript hook: the Ignitor boots
+ * `.adonisrc.json`, the `config/*.js` files and `start/routes.js` from this folder.
+ */
+process.env.ENV_SILENT = 'true'
+
+const { dirname } = require('path')
+const { Ignitor } = require('@adonisjs/core/build/src/Ignitor')
+
+/**
+ * Tell the harness which copies of the packages this process resolved, so a
+ * mis-installed variant (e.g. a symlinked session package reaching for the repo's
+ * own @adonisjs/core) is caught before anything is measured.
+ */
+function describeResolution() {
+  const sessionPkg = require.resolve('@adonisjs/session/package.json')
+  const sessionCore = require.resolve('@adonisjs/core/package.json', {
+    paths: [dirname(sessionPkg)],
+  })
+  return {
+    session: { path: dirname(sessionPkg), version: require(sessionPkg).version },
+    core: dirname(require.resolve('@adonisjs/core/package.json')),
+    sessionCore: dirname(sessionCore),
+  }
+}
+
+const httpServer = new Ignitor(__dirname).httpServer()
+httpServer.start().then(function announceReady() {
+  console.log(JSON.stringify({ bench: 'ready', pid: process.pid, ...describeResolution() }))
+})

@@ -1,0 +1,52 @@
+/*
+ * The few HTTP calls the harness makes itself (session set-up and checks), with a
+ * hard timeout each, over a keep-alive agent of its own.
+ */
+const http = require('http')
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+
+/**
+ * GET `path` on 127.0.0.1:`port`; resolves with status, parsed JSON body (or null)
+ * and the `name=value` pairs of every Set-Cookie header.
+ */
+function get(port, path, cookie, timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    const headers = cookie ? { cookie } : {}
+    const req = http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => (body += chunk))
+      res.on('end', () => resolve({ status: res.statusCode, json: parseJson(body), cookies: pairs(res) }))
+    })
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path} timed out`)))
+    req.on('error', reject)
+  })
+}
+
+function parseJson(body) {
+  try {
+    return JSON.parse(body)
+  } catch {
+    return null
+  }
+}
+
+function pairs(res) {
+  return (res.headers['set-cookie'] || []).map((line) => line.split(';')[0])
+}
+
+/**
+ * Merges Set-Cookie pairs into a Cookie header value, later pairs winning.
+ */
+function mergeCookies(existing, setPairs) {
+  const jar = new Map()
+  for (const pair of [...(existing ? existing.split('; ') : []), ...setPairs]) {
+    const at = pair.indexOf('=')
+    const value = pair.slice(at + 1)
+    value ? jar.set(pair.slice(0, at), value) : jar.delete(pair.slice(0, at))
+  }
+  return [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
+}
+
+module.exports = { get, mergeCookies, agent }

@@ -1,0 +1,102 @@
+/*
+ * Load generators. wrk (C, one thread per connection) drives the ordinary cells so
+ * the load generator is never the bottleneck on a 2-core machine; the contention
+ * cell uses a small Node loop instead because it must count every 2xx exactly,
+ * including the requests still in flight when the time is up.
+ */
+const http = require('http')
+const { spawn } = require('child_process')
+const { writeFileSync } = require('fs')
+const { join } = require('path')
+const { stopChild, track } = require('./server')
+
+const LUA_SCRIPT = join(__dirname, '..', 'wrk', 'cell.lua')
+
+/**
+ * Runs wrk for `seconds` against GET `path`, connection i sending cookies[i]
+ * (cycled). Resolves with the JSON summary printed by cell.lua.
+ */
+function runWrk({ port, path, cookies, seconds, connections, workDir }) {
+  const cookieFile = join(workDir, 'cookies.txt')
+  writeFileSync(cookieFile, cookies.join('\n') + '\n')
+  const args = ['-t', String(connections), '-c', String(connections), '-d', `${seconds}s`]
+  args.push('--timeout', '5s', '-s', LUA_SCRIPT, `http://127.0.0.1:${port}${path}`)
+  const child = track(
+    spawn('wrk', args, {
+      env: { ...process.env, BENCH_COOKIES: cookieFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+  )
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const guard = setTimeout(() => stopChild(child), (seconds + 20) * 1000)
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => {
+      clearTimeout(guard)
+      const line = stdout.trim().split('\n').pop()
+      if (code !== 0 || !line.startsWith('{')) {
+        return reject(new Error(`wrk failed (${code}): ${stderr.trim() || stdout.trim()}`))
+      }
+      const summary = JSON.parse(line)
+      summary.errors = summary.connect + summary.read + summary.write + summary.timeout
+      summary.ok = summary.requests - summary.status
+      resolve(summary)
+    })
+  })
+}
+
+/**
+ * `connections` workers each send GET `path` with the same cookie, one request at
+ * a time, until `seconds` have passed; then every worker finishes the request it
+ * has in flight. Nothing is cut off, so 2xx counts are exact.
+ */
+async function runContention({ port, path, cookie, seconds, connections }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections })
+  const result = { ok: 0, status: 0, errors: 0, latencies: [] }
+  const started = process.hrtime.bigint()
+  const deadline = Date.now() + seconds * 1000
+  async function worker() {
+    while (Date.now() < deadline) {
+      const sent = process.hrtime.bigint()
+      const status = await once(agent, port, path, cookie)
+      result.latencies.push(Number(process.hrtime.bigint() - sent) / 1000)
+      if (status >= 200 && status < 300) {
+        result.ok++
+      } else if (status) {
+        result.status++
+      } else {
+        result.errors++
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: connections }, worker))
+  agent.destroy()
+  const durationUs = Number(process.hrtime.bigint() - started) / 1000
+  const sorted = result.latencies.sort((a, b) => a - b)
+  return {
+    requests: sorted.length,
+    durationUs,
+    ok: result.ok,
+    status: result.status,
+    errors: result.errors,
+    p99Us: sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] : 0,
+  }
+}
+
+/**
+ * One request; resolves with the status code, or 0 on a network error/timeout.
+ */
+function once(agent, port, path, cookie) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent, headers: { cookie } }, (res) => {
+      res.resume()
+      res.on('close', () => resolve(res.complete ? res.statusCode : 0))
+    })
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')))
+    req.on('error', () => resolve(0))
+  })
+}
+
+module.exports = { runWrk, runContention }

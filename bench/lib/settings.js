@@ -1,0 +1,76 @@
+/*
+ * Benchmark settings, read once from the environment. Every knob has a default
+ * that makes `npm run bench` the full, documented run.
+ */
+const ALL_DRIVERS = ['cookie', 'file', 'redis']
+const ALL_ROUTES = ['none', 'read', 'read-shared', 'write', 'flash', 'contention']
+
+/**
+ * Parses a positive number from the environment, failing loudly on garbage so a
+ * typo never silently turns into the default.
+ */
+function positive(name, fallback) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') {
+    return fallback
+  }
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new Error(`${name} must be a positive number, got "${raw}"`)
+  }
+  return value
+}
+
+/**
+ * Parses a comma separated subset of `allowed`.
+ */
+function subset(name, allowed) {
+  const raw = process.env[name]
+  if (!raw) {
+    return allowed.slice()
+  }
+  const picked = raw.split(',').map((item) => item.trim()).filter(Boolean)
+  const unknown = picked.filter((item) => !allowed.includes(item))
+  if (unknown.length) {
+    throw new Error(`${name}: unknown ${unknown.join(', ')} (allowed: ${allowed.join(', ')})`)
+  }
+  return allowed.filter((item) => picked.includes(item))
+}
+
+function readSettings() {
+  const settings = {
+    duration: positive('BENCH_DURATION', 10),
+    reps: Math.round(positive('BENCH_REPS', 3)),
+    warmup: positive('BENCH_WARMUP', 1),
+    connections: Math.round(positive('BENCH_CONNECTIONS', 50)),
+    drivers: subset('BENCH_DRIVERS', ALL_DRIVERS),
+    routes: subset('BENCH_ROUTES', ALL_ROUTES),
+    floor: process.env.BENCH_FLOOR !== '0',
+    ours: process.env.BENCH_OURS || 'pack',
+    redisPort: Math.round(positive('BENCH_REDIS_PORT', 6379)),
+    redisDb: Number(process.env.BENCH_REDIS_DB || 5),
+    portBase: Math.round(positive('BENCH_PORT_BASE', 3401)),
+    maxMinutes: positive('BENCH_MAX_MINUTES', 55),
+  }
+  if (!Number.isInteger(settings.redisDb) || settings.redisDb < 1 || settings.redisDb > 15) {
+    throw new Error('BENCH_REDIS_DB must be 1..15: the harness flushes it, so db 0 is refused')
+  }
+  return settings
+}
+
+/**
+ * True when the run is the documented default, the only kind whose table is
+ * copied into bench/README.md.
+ */
+function isDefaultRun(settings) {
+  return (
+    settings.duration === 10 &&
+    settings.reps === 3 &&
+    settings.connections === 50 &&
+    settings.ours === 'pack' &&
+    settings.drivers.length === ALL_DRIVERS.length &&
+    settings.routes.length === ALL_ROUTES.length
+  )
+}
+
+module.exports = { readSettings, isDefaultRun, ALL_DRIVERS, ALL_ROUTES }

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# `npm run bench`: installs what the benchmark needs when it is missing (wrk,
+# inotify-tools, the two app variants), then runs bench/run.js.
+#
+#   BENCH_OURS=pack      (default) pack this repo with `npm pack` (prepack builds it)
+#   BENCH_OURS=original  put @adonisjs/session@6.4.0 in the "ours" slot too (harness checks)
+#   BENCH_NO_BUILD=1     pack the existing build/ as it is (npm pack --ignore-scripts)
+# Other knobs (BENCH_DURATION, BENCH_REPS, BENCH_DRIVERS, BENCH_ROUTES, ...): bench/README.md.
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT_DIR="$(dirname "$BENCH_DIR")"
+CACHE_DIR="$BENCH_DIR/.cache"
+OURS_TGZ="$CACHE_DIR/session-ours.tgz"
+BENCH_OURS="${BENCH_OURS:-pack}"
+NPM_FLAGS=(--no-audit --no-fund --loglevel=error)
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+
+# wrk drives the load, inotifywait counts file writes: both from Debian's packages.
+ensure_tools() {
+  local missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v inotifywait >/dev/null || missing+=(inotify-tools)
+  command -v redis-cli >/dev/null || missing+=(redis-tools)
+  if ((${#missing[@]})); then
+    say "installing ${missing[*]}"
+    if [ "$(id -u)" != 0 ]; then
+      say "need root for apt-get install ${missing[*]}"
+      exit 1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null ||
+      { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null; }
+  fi
+}
+
+# The "ours" tarball: the repo packed exactly as it would be published, so the app
+# installs a copy (a symlink would make the package resolve the repo's own core).
+pack_ours() {
+  local out
+  out="$(mktemp -d "$CACHE_DIR/pack.XXXXXX")"
+  if [ "$BENCH_OURS" = original ]; then
+    say "stand-in: packing @adonisjs/session@6.4.0 for the ours slot"
+    (cd "$out" && npm pack @adonisjs/session@6.4.0 "${NPM_FLAGS[@]}" >/dev/null)
+  elif [ "$BENCH_OURS" = pack ]; then
+    local flags=()
+    if [ "${BENCH_NO_BUILD:-}" = 1 ]; then
+      [ -f "$ROOT_DIR/build/providers/SessionProvider.js" ] ||
+        { say "BENCH_NO_BUILD=1 but build/ is missing: run npm run build"; exit 1; }
+      flags=(--ignore-scripts)
+    fi
+    say "packing the repository (npm pack ${flags[*]})"
+    (cd "$ROOT_DIR" && npm pack --pack-destination "$out" "${flags[@]}" "${NPM_FLAGS[@]}" >&2)
+  else
+    say "BENCH_OURS must be pack or original, got $BENCH_OURS"
+    exit 1
+  fi
+  mv "$out"/*.tgz "$OURS_TGZ"
+  rm -rf "$out"
+}
+
+# Copies the shared app source into a variant folder and (re)installs its
+# node_modules when its package.json or the ours tarball changed.
+install_app() {
+  local dir="$BENCH_DIR/apps/$1" stamp
+  rm -rf "$dir/config" "$dir/start" "$dir/server.js" "$dir/.adonisrc.json"
+  cp -R "$BENCH_DIR/app/." "$dir/"
+  stamp="$(cat "$dir/package.json" "$([ "$1" = ours ] && echo "$OURS_TGZ" || echo /dev/null)" | sha256sum | cut -c1-16)"
+  if [ -d "$dir/node_modules" ] && [ "$(cat "$dir/.install-stamp" 2>/dev/null)" = "$stamp" ]; then
+    return
+  fi
+  say "installing apps/$1"
+  rm -rf "$dir/node_modules" "$dir/package-lock.json" "$dir/.install-stamp"
+  (cd "$dir" && npm install "${NPM_FLAGS[@]}" >&2)
+  echo "$stamp" >"$dir/.install-stamp"
+}
+
+check_redis() {
+  case "${BENCH_DRIVERS:-redis}" in *redis*) ;; *) return ;; esac
+  redis-cli -h 127.0.0.1 -p "${BENCH_REDIS_PORT:-6379}" ping >/dev/null ||
+    { say "no Redis on 127.0.0.1:${BENCH_REDIS_PORT:-6379} (needed by the redis driver)"; exit 1; }
+}
+
+mkdir -p "$CACHE_DIR"
+ensure_tools
+check_redis
+pack_ours
+install_app ours
+install_app original
+cd "$BENCH_DIR"
+exec node run.js

@@ -1,0 +1,5 @@
+/*
+ * @adonisjs/session
+ */
+
+export default ['@adonisjs/session/build/commands/SessionGc']

@@ -1,0 +1,10 @@
+/**
+ * Makes `Redis.connection('local')` type-safe from "config/redis.ts".
+ */
+
+import { InferConnectionsFromConfig } from '@adonisjs/redis/build/config'
+import redisConfig from '../config/redis'
+
+declare module '@ioc:Adonis/Addons/Redis' {
+  interface RedisConnectionsList extends InferConnectionsFromConfig<typeof redisConfig> {}
+}

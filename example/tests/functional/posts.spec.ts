@@ -1,0 +1,63 @@
+import { test } from '@japa/runner'
+
+test.group('Posts form', () => {
+  test('flashes errors and old input, without the CSRF token', async ({ client }) => {
+    const response = await client
+      .post('/posts')
+      .form({ title: 'ab', body: '' })
+      .withCsrfToken()
+      .redirects(0)
+
+    response.assertStatus(302)
+    response.assertHeader('location', '/posts')
+    response.assertFlashMessage('errors', {
+      title: 'Title must be at least 3 characters long',
+      body: 'Body is required',
+    })
+    response.assertFlashMessage('title', 'ab')
+    response.assertFlashMissing('_csrf')
+    response.assertSessionMissing('posts')
+  })
+
+  test('renders flashed errors and old input in the form', async ({ client }) => {
+    const response = await client.get('/posts').flashMessages({
+      title: 'ab',
+      errors: { title: 'Title must be at least 3 characters long' },
+    })
+
+    response.assertStatus(200)
+    response.assertTextIncludes('id="title" name="title" value="ab"')
+    response.assertTextIncludes(
+      '<p class="error" id="title-error">Title must be at least 3 characters long</p>'
+    )
+    response.assertTextIncludes('<textarea id="body" name="body" rows="4"></textarea>')
+  })
+
+  test('renders an empty form without flash messages', async ({ client }) => {
+    const response = await client.get('/posts')
+
+    response.assertStatus(200)
+    response.assertTextIncludes('id="title" name="title" value=""')
+    response.assertTextIncludes('<p id="no-posts">Nothing saved yet.</p>')
+  })
+
+  test('saves a valid post in the session', async ({ client }) => {
+    const response = await client
+      .post('/posts')
+      .form({ title: 'Hello', body: 'World' })
+      .withCsrfToken()
+      .redirects(0)
+
+    response.assertSession('posts', [{ title: 'Hello', body: 'World' }])
+    response.assertFlashMessage('notification', 'Post "Hello" saved')
+    response.assertFlashMissing('errors')
+  })
+
+  test('refuses a POST without a CSRF token', async ({ client }) => {
+    const response = await client.post('/posts').form({ title: 'Hello', body: 'World' }).redirects(0)
+
+    response.assertStatus(403)
+    response.assertTextIncludes('The form was sent without a valid CSRF token.')
+    response.assertSessionMissing('posts')
+  })
+})

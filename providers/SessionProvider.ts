@@ -1,0 +1,42 @@
+/*
+ * @adonisjs/session
+ */
+
+/// <reference path="../adonis-typings/index.ts" />
+
+import { ApplicationContract } from '@ioc:Adonis/Core/Application'
+
+/**
+ * Registers the session manager and, on boot, `ctx.session`, the server
+ * hooks and the Japa api-client helpers
+ */
+export default class SessionProvider {
+  public static needsApplication = true
+
+  constructor(protected app: ApplicationContract) {}
+
+  public register() {
+    this.app.container.singleton('Adonis/Addons/Session', () => {
+      const { SessionManager } = require('../src/SessionManager')
+      return new SessionManager(this.app, this.app.config.get('session', {}))
+    })
+  }
+
+  public boot() {
+    this.app.container.withBindings(
+      ['Adonis/Core/Server', 'Adonis/Core/HttpContext', 'Adonis/Addons/Session'],
+      (Server, HttpContext, Session) => {
+        const { defineServerBindings } = require('../src/Bindings/Server')
+        defineServerBindings(HttpContext, Server, Session)
+      }
+    )
+
+    this.app.container.withBindings(
+      ['Japa/Preset/ApiRequest', 'Japa/Preset/ApiResponse', 'Japa/Preset/ApiClient', 'Adonis/Addons/Session'],
+      (ApiRequest, ApiResponse, ApiClient, Session) => {
+        const { defineTestsBindings } = require('../src/Bindings/Tests')
+        defineTestsBindings(ApiRequest, ApiResponse, ApiClient, Session)
+      }
+    )
+  }
+}

@@ -1,0 +1,120 @@
+/*
+ * @adonisjs/session
+ */
+
+/// <reference path="../../adonis-typings/index.ts" />
+
+import {
+  AllowedSessionValues,
+  SessionClientContract,
+  SessionDriverContract,
+} from '@ioc:Adonis/Addons/Session'
+import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
+import { FLASH_KEY } from '../Store/mutations'
+import { ResolvedSessionConfig } from '../SessionManager/config'
+import { generateSessionId, isValidSessionId } from '../SessionId'
+import { SessionCookies } from '../Cookies'
+
+type Cookie = { value?: unknown } | undefined
+
+/**
+ * Prepares a session before a test request and reads it back after the
+ * response, through the app's own driver. With the cookie driver (`driver`
+ * is null) the session travels in the request's data cookie and comes back
+ * in the response's.
+ */
+export class SessionClient extends Store implements SessionClientContract {
+  public sessionId = generateSessionId()
+  public flashMessages = new Store({})
+
+  /**
+   * Values sent with the cookie driver, the session's state when the
+   * response does not replace the data cookie
+   */
+  private sentValues: Record<string, any> | null = null
+
+  constructor(
+    private config: ResolvedSessionConfig,
+    private cookies: SessionCookies,
+    private driver: SessionDriverContract | null
+  ) {
+    super({})
+  }
+
+  public isEnabled(): boolean {
+    return this.config.enabled
+  }
+
+  public set(key: string, value: AllowedSessionValues): void {
+    super.set(key, withoutUnsafeKeys(value))
+  }
+
+  /**
+   * Store the values and flash messages under a new session id and return
+   * the cookies the request must carry
+   */
+  public async commit() {
+    const values: Record<string, any> = { ...this.all() }
+    if (!this.flashMessages.isEmpty) {
+      values[FLASH_KEY] = this.flashMessages.all()
+    }
+
+    const signedSessionId = this.cookies.signSessionId(this.sessionId)
+    const cookies: Record<string, string> = { [this.config.cookieName]: signedSessionId }
+    if (this.driver) {
+      await this.driver.write(this.sessionId, values)
+    } else {
+      this.sentValues = values
+      cookies[this.sessionId] = this.cookies.encryptData(this.sessionId, values)
+    }
+
+    this.clear()
+    this.flashMessages.clear()
+    return { cookieName: this.config.cookieName, sessionId: this.sessionId, signedSessionId, cookies }
+  }
+
+  /**
+   * The session the response points to: its id cookie, else the one sent
+   */
+  public async load(responseCookies: Record<string, Cookie>) {
+    const sessionId = this.sessionIdFrom(responseCookies[this.config.cookieName])
+    const values = await this.read(sessionId, responseCookies[sessionId])
+    const store = new Store(values)
+    const flashMessages = store.pull(FLASH_KEY, null)
+    return { session: store.all(), flashMessages }
+  }
+
+  /**
+   * Remove what the client stored
+   */
+  public async forget(): Promise<void> {
+    this.clear()
+    this.flashMessages.clear()
+    if (this.driver) {
+      await this.driver.destroy(this.sessionId)
+    }
+  }
+
+  private sessionIdFrom(cookie: Cookie): string {
+    const value = cookie && cookie.value
+    if (typeof value === 'string' && value.startsWith('s:')) {
+      const id = this.cookies.unsignValue(value)
+      return isValidSessionId(id) ? id : this.sessionId
+    }
+    return isValidSessionId(value) ? value : this.sessionId
+  }
+
+  private async read(sessionId: string, dataCookie: Cookie): Promise<Record<string, any> | null> {
+    if (this.driver) {
+      return this.driver.read(sessionId)
+    }
+    if (!dataCookie) {
+      return sessionId === this.sessionId ? this.sentValues : null
+    }
+    const value = dataCookie.value
+    if (typeof value === 'string') {
+      return this.cookies.decryptValue(sessionId, value)
+    }
+    return isPlainObject(value) ? this.cookies.withoutExpiry(value) : null
+  }
+}

@@ -1,0 +1,81 @@
+/*
+ * @adonisjs/session
+ */
+
+/// <reference path="../../adonis-typings/index.ts" />
+
+import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
+import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
+import { ResolvedSessionConfig } from '../SessionManager/config'
+import { SessionRuntimeException } from '../errors'
+import { SessionCookies } from '../Cookies'
+
+/**
+ * Keeps the session values in an encrypted cookie named after the session
+ * id. The browser keeps only the last response's cookie, so concurrent
+ * requests cannot be merged: the last response wins.
+ */
+export class CookieDriver implements SessionDriverContract {
+  private expiresAt: number | null = null
+
+  constructor(
+    private config: ResolvedSessionConfig,
+    private cookies: SessionCookies,
+    private ctx: HttpContextContract
+  ) {}
+
+  public read(sessionId: string): Record<string, any> | null {
+    const data = this.cookies.readData(this.ctx.request, sessionId)
+    if (!data) {
+      return null
+    }
+    this.expiresAt = data.expiresAt
+    return data.values
+  }
+
+  public write(sessionId: string, values: Record<string, any>): void {
+    if (!values || typeof values !== 'object') {
+      throw SessionRuntimeException.notAnObject('cookie')
+    }
+    this.cookies.writeData(this.ctx.response, sessionId, values)
+  }
+
+  /**
+   * Applies the changes to the copy the request carried. An emptied session
+   * clears its cookie instead of sending an empty one.
+   */
+  public update(sessionId: string, updater: SessionUpdater): void {
+    const next = updater(this.read(sessionId))
+    if (next !== null) {
+      return this.write(sessionId, next)
+    }
+    if (this.ctx.request.cookiesList()[sessionId] !== undefined) {
+      this.cookies.clearData(this.ctx.response, sessionId)
+    }
+  }
+
+  public destroy(sessionId: string): void {
+    if (this.ctx.request.cookiesList()[sessionId] !== undefined) {
+      this.cookies.clearData(this.ctx.response, sessionId)
+    }
+  }
+
+  /**
+   * Re-issues the data cookie (new expiry inside) only once `refreshAfter`
+   * of its lifetime has passed; until then the cookie the browser holds is
+   * still good
+   */
+  public touch(sessionId: string): void {
+    if (this.expiresAt === null) {
+      return
+    }
+    const elapsed = this.config.ageMs - (this.expiresAt - Date.now())
+    if (elapsed < this.config.refreshAfterMs) {
+      return
+    }
+    const data = this.cookies.readData(this.ctx.request, sessionId)
+    if (data) {
+      this.cookies.writeData(this.ctx.response, sessionId, data.values)
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/*
+ * @adonisjs/session
+ */
+
+import { join } from 'path'
+import { promises as fs } from 'fs'
+import lockfile from 'proper-lockfile'
+import { isValidSessionId } from '../SessionId'
+import debug from '../debug'
+
+/**
+ * Files looked at in parallel, between two yields to the event loop
+ */
+const BATCH_SIZE = 32
+
+/**
+ * Leftover temporary files (a process died between write and rename) are
+ * removed once this old
+ */
+const TEMPORARY_FILE_AGE = 60 * 60 * 1000
+
+/**
+ * Deletes expired session files. A sweep runs in the background, one at a
+ * time per location, in small batches that yield to the event loop, and
+ * skips a session whose lock is held: a request writing it wins.
+ */
+export class FileSweeper {
+  private running: Promise<number> | null = null
+
+  constructor(private location: string, private ageMs: number) {}
+
+  /**
+   * Start a sweep unless one is running; never awaited by a request
+   */
+  public schedule() {
+    if (this.running) {
+      return
+    }
+    setImmediate(() => {
+      this.sweep().catch((error) => debug('session sweep failed: %s', error.message))
+    })
+  }
+
+  /**
+   * Delete every expired session file; resolves with the number deleted
+   */
+  public sweep(): Promise<number> {
+    if (!this.running) {
+      this.running = this.run().finally(() => {
+        this.running = null
+      })
+    }
+    return this.running
+  }
+
+  private async run(): Promise<number> {
+    let names: string[]
+    try {
+      names = await fs.readdir(this.location)
+    } catch (error) {
+      if (error.code === 'ENOENT') {
+        return 0
+      }
+      throw error
+    }
+
+    let deleted = 0
+    for (let start = 0; start < names.length; start += BATCH_SIZE) {
+      const batch = names.slice(start, start + BATCH_SIZE)
+      const results = await Promise.all(batch.map((name) => this.sweepOne(name)))
+      deleted += results.filter(Boolean).length
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    debug('swept %d expired session files in %s', deleted, this.location)
+    return deleted
+  }
+
+  private async sweepOne(name: string): Promise<boolean> {
+    const file = join(this.location, name)
+    if (name.endsWith('.tmp')) {
+      return this.removeIfOlder(file, TEMPORARY_FILE_AGE)
+    }
+    if (!name.endsWith('.txt') || !isValidSessionId(name.slice(0, -4))) {
+      return false
+    }
+    if (!(await this.isOlder(file, this.ageMs))) {
+      return false
+    }
+
+    let release: () => Promise<void>
+    try {
+      release = await lockfile.lock(file, { realpath: false, stale: 5000, retries: 0 })
+    } catch {
+      return false
+    }
+    try {
+      return await this.removeIfOlder(file, this.ageMs)
+    } finally {
+      await release().catch(() => {})
+    }
+  }
+
+  private async isOlder(file: string, ageMs: number) {
+    try {
+      const stats = await fs.stat(file)
+      return stats.mtimeMs + ageMs <= Date.now()
+    } catch {
+      return false
+    }
+  }
+
+  private async removeIfOlder(file: string, ageMs: number) {
+    if (!(await this.isOlder(file, ageMs))) {
+      return false
+    }
+    await fs.rm(file, { force: true })
+    return true
+  }
+}

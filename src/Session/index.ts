@@ -1,0 +1,422 @@
+/*
+ * @adonisjs/session
+ */
+
+/// <reference path="../../adonis-typings/index.ts" />
+
+import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
+import {
+  AllowedSessionValues,
+  SessionContract,
+  SessionDriverContract,
+  SessionMutation,
+} from '@ioc:Adonis/Addons/Session'
+import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
+import { FLASH_KEY, applyMutations, inPlaceEdits } from '../Store/mutations'
+import { ResolvedSessionConfig } from '../SessionManager/config'
+import { SessionRuntimeException } from '../errors'
+import { generateSessionId } from '../SessionId'
+import { SessionCookies } from '../Cookies'
+import debug from '../debug'
+
+/**
+ * The session of one HTTP request (`ctx.session`).
+ *
+ * Besides the values, it records every change the request makes. At commit
+ * the record decides what to do: nothing changed means no write at all, and
+ * drivers that implement `update` replay the record onto the latest stored
+ * copy, so concurrent requests on one session keep each other's changes.
+ */
+export class Session implements SessionContract {
+  public initiated = false
+  public readonly = false
+  public fresh = false
+  public sessionId: string
+
+  /**
+   * Flash messages set by the previous request
+   */
+  public flashMessages = new Store({})
+
+  /**
+   * Flash messages for the next request
+   */
+  public responseFlashMessages = new Store({})
+
+  private store = new Store({})
+  private mutations: SessionMutation[] = []
+
+  /**
+   * JSON of the values right after initiate, to notice in-place edits
+   */
+  private baseline = '{}'
+
+  /**
+   * Flash messages read from the store at initiate, removed at commit
+   */
+  private consumedFlash: Record<string, any> | null = null
+
+  /**
+   * Request input flashed with flashAll/flashOnly/flashExcept
+   */
+  private flashedInput: Record<string, any> | null = null
+
+  /**
+   * The id the session had before `regenerate()`, destroyed at commit
+   */
+  private previousSessionId: string | null = null
+
+  private initiateFailed = false
+
+  constructor(
+    private ctx: HttpContextContract,
+    private config: ResolvedSessionConfig,
+    private cookies: SessionCookies,
+    private driver: SessionDriverContract
+  ) {
+    const existing = this.cookies.readSessionId(ctx.request)
+    if (existing) {
+      this.sessionId = existing
+      ctx.logger.trace('existing session found')
+    } else {
+      this.sessionId = generateSessionId()
+      this.fresh = true
+      ctx.logger.trace('generating new session id')
+    }
+  }
+
+  /**
+   * Read the session from the driver. Flash messages of the previous request
+   * move to `flashMessages` (unless readonly).
+   */
+  public async initiate(readonly: boolean): Promise<void> {
+    if (this.initiated) {
+      return
+    }
+    this.readonly = readonly
+
+    await this.ctx.profiler.profileAsync(
+      'session:initiate',
+      { driver: this.config.driver },
+      async () => {
+        try {
+          const values = this.fresh ? null : await this.driver.read(this.sessionId)
+          this.store = new Store(isPlainObject(values) ? values : {})
+        } catch (error) {
+          this.initiateFailed = true
+          throw error
+        }
+      }
+    )
+
+    this.initiated = true
+    if (!readonly) {
+      this.takeFlashMessages()
+    }
+    this.baseline = JSON.stringify(this.store.all())
+    this.shareLocalsWithView()
+    debug('initiated session (fresh: %s, driver: %s)', this.fresh, this.config.driver)
+  }
+
+  /**
+   * Persist what the request changed and send the id cookie with a fresh
+   * Max-Age. A request that changed nothing writes nothing.
+   */
+  public async commit(): Promise<void> {
+    if (this.initiateFailed) {
+      return
+    }
+
+    await this.ctx.profiler.profileAsync(
+      'session:commit',
+      { driver: this.config.driver },
+      async () => {
+        if (!this.initiated) {
+          this.cookies.writeSessionId(this.ctx.response, this.sessionId)
+          if (!this.fresh) {
+            await this.driver.touch(this.sessionId)
+          }
+          return
+        }
+
+        const changes = this.changes()
+        this.cookies.writeSessionId(this.ctx.response, this.sessionId)
+
+        if (this.previousSessionId) {
+          return this.moveToNewId()
+        }
+        if (changes.length) {
+          this.ctx.logger.trace('persist session changes with driver')
+          return this.persist(changes)
+        }
+        if (!this.fresh) {
+          this.ctx.logger.trace('touch session driver')
+          await this.driver.touch(this.sessionId)
+        }
+      }
+    )
+  }
+
+  /**
+   * Give the session a new id and keep its data. The old record is destroyed
+   * at commit, so a stolen id stops working.
+   */
+  public regenerate(): void {
+    this.ctx.logger.trace('explicitly re-generating session id')
+    if (!this.fresh || this.previousSessionId) {
+      this.previousSessionId = this.previousSessionId || this.sessionId
+    }
+    this.sessionId = generateSessionId()
+    this.fresh = true
+  }
+
+  public has(key: string): boolean {
+    return this.readable.has(key)
+  }
+
+  public get(key: string, defaultValue?: any): any {
+    return this.readable.get(key, defaultValue)
+  }
+
+  public all(): any {
+    return this.readable.all()
+  }
+
+  public put(key: string, value: AllowedSessionValues): void {
+    this.mutable.set(key, value)
+    this.mutations.push({ op: 'set', key, value })
+  }
+
+  public forget(key: string): void {
+    this.mutable.unset(key)
+    this.mutations.push({ op: 'unset', key })
+  }
+
+  public pull(key: string, defaultValue?: any): any {
+    const value = this.mutable.pull(key, defaultValue)
+    this.mutations.push({ op: 'unset', key })
+    return value
+  }
+
+  public increment(key: string, steps: number = 1): any {
+    this.mutable.increment(key, steps)
+    this.mutations.push({ op: 'increment', key, steps })
+  }
+
+  public decrement(key: string, steps: number = 1): any {
+    this.mutable.decrement(key, steps)
+    this.mutations.push({ op: 'increment', key, steps: -steps })
+  }
+
+  public clear(): void {
+    this.mutable.clear()
+    this.mutations.push({ op: 'clear' })
+  }
+
+  /**
+   * Flash a key-value pair or an object of them. Falsy values (0, false,
+   * '') are kept.
+   */
+  public flash(key: string | { [key: string]: AllowedSessionValues }, value?: any): void {
+    this.ensureMutable()
+    if (typeof key === 'string') {
+      this.responseFlashMessages.set(key, withoutUnsafeKeys(value))
+    } else {
+      this.responseFlashMessages.merge(key)
+    }
+  }
+
+  public flashAll(): void {
+    this.ensureMutable()
+    this.flashedInput = this.flashable(this.requestInput())
+  }
+
+  public flashOnly(keys: string[]): void {
+    this.ensureMutable()
+    const input = new Store(this.requestInput())
+    const picked = new Store({})
+    for (const key of keys) {
+      const value = input.get(key)
+      if (value !== undefined) {
+        picked.set(key, value)
+      }
+    }
+    this.flashedInput = this.flashable(picked.all())
+  }
+
+  public flashExcept(keys: string[]): void {
+    this.ensureMutable()
+    const input = new Store(this.requestInput())
+    keys.forEach((key) => input.unset(key))
+    this.flashedInput = this.flashable(input.all())
+  }
+
+  public reflash(): void {
+    this.flash(this.flashMessages.all())
+  }
+
+  public reflashOnly(keys: string[]): void {
+    const picked = new Store({})
+    for (const key of keys) {
+      const value = this.flashMessages.get(key)
+      if (value !== undefined) {
+        picked.set(key, value)
+      }
+    }
+    this.flash(picked.all())
+  }
+
+  public reflashExcept(keys: string[]): void {
+    const rest = new Store(JSON.parse(JSON.stringify(this.flashMessages.all())))
+    keys.forEach((key) => rest.unset(key))
+    this.flash(rest.all())
+  }
+
+  /**
+   * The store, once the session is initiated
+   */
+  private get readable(): Store {
+    if (!this.initiated) {
+      throw SessionRuntimeException.notInitiated()
+    }
+    return this.store
+  }
+
+  /**
+   * The store, once initiated and when not readonly
+   */
+  private get mutable(): Store {
+    this.ensureMutable()
+    return this.store
+  }
+
+  private ensureMutable() {
+    if (!this.initiated) {
+      throw SessionRuntimeException.notInitiated()
+    }
+    if (this.readonly) {
+      throw SessionRuntimeException.readonly()
+    }
+  }
+
+  /**
+   * A deep copy of the request body, without prototype keys
+   */
+  private requestInput(): Record<string, any> {
+    return withoutUnsafeKeys(this.ctx.request.original() || {})
+  }
+
+  /**
+   * Input minus the fields listed in `dontFlash` (passwords)
+   */
+  private flashable(input: Record<string, any>): Record<string, any> {
+    const store = new Store(input)
+    this.config.dontFlash.forEach((key) => store.unset(key))
+    return store.all()
+  }
+
+  /**
+   * Move the previous request's flash messages out of the values
+   */
+  private takeFlashMessages() {
+    const flash = this.store.get(FLASH_KEY)
+    if (this.store.all()[FLASH_KEY] !== undefined) {
+      this.store.unset(FLASH_KEY)
+    }
+    if (isPlainObject(flash) && Object.keys(flash).length) {
+      this.consumedFlash = flash
+      this.flashMessages.update(JSON.parse(JSON.stringify(flash)))
+    }
+  }
+
+  /**
+   * Flash messages for the next request: flashed input under explicit
+   * flash calls
+   */
+  private outgoingFlash(): Record<string, any> | null {
+    const messages = this.responseFlashMessages.all()
+    if (!this.flashedInput && this.responseFlashMessages.isEmpty) {
+      return null
+    }
+    return { ...this.flashedInput, ...messages }
+  }
+
+  /**
+   * Every change of this request, in order: recorded mutations, in-place
+   * edits found by comparison, consumed and new flash messages
+   */
+  private changes(): SessionMutation[] {
+    if (this.readonly) {
+      return []
+    }
+
+    const changes = [...this.mutations]
+    const values = this.store.all()
+    if (changes.length || JSON.stringify(values) !== this.baseline) {
+      const expected = applyMutations(JSON.parse(this.baseline), this.mutations) || {}
+      changes.push(...inPlaceEdits(expected, values))
+    }
+    if (this.consumedFlash) {
+      changes.push({ op: 'flashConsume', values: this.consumedFlash })
+    }
+    const outgoing = this.outgoingFlash()
+    if (outgoing) {
+      changes.push({ op: 'flashMerge', values: outgoing })
+    }
+    return changes
+  }
+
+  /**
+   * The whole session as the drivers store it
+   */
+  private snapshot(): Record<string, any> {
+    const outgoing = this.readonly ? null : this.outgoingFlash()
+    return outgoing ? { ...this.store.all(), [FLASH_KEY]: outgoing } : { ...this.store.all() }
+  }
+
+  /**
+   * Replay the changes onto the stored copy when the driver can, else write
+   * the whole session (the last writer wins)
+   */
+  private async persist(changes: SessionMutation[]) {
+    if (typeof this.driver.update === 'function') {
+      await this.driver.update(this.sessionId, (current) => applyMutations(current, changes))
+      return
+    }
+    await this.driver.write(this.sessionId, this.snapshot())
+  }
+
+  /**
+   * After `regenerate()`: the data goes under the new id, then the old
+   * record is destroyed
+   */
+  private async moveToNewId() {
+    const values = this.snapshot()
+    const empty = Object.keys(values).length === 0
+    if (typeof this.driver.update === 'function') {
+      await this.driver.update(this.sessionId, () => (empty ? null : values))
+    } else if (!empty) {
+      await this.driver.write(this.sessionId, values)
+    }
+    await this.driver.destroy(this.previousSessionId!)
+    debug('moved session data to a regenerated id')
+  }
+
+  /**
+   * Templates get a read-only `session` and the `flashMessages`
+   */
+  private shareLocalsWithView() {
+    const view = (this.ctx as any).view
+    if (!view || typeof view.share !== 'function') {
+      return
+    }
+    view.share({
+      flashMessages: this.flashMessages,
+      session: {
+        get: this.get.bind(this),
+        has: this.has.bind(this),
+        all: this.all.bind(this),
+      },
+    })
+  }
+}

@@ -1,0 +1,115 @@
+/*
+ * @adonisjs/session
+ */
+
+/// <reference path="../../adonis-typings/index.ts" />
+
+import { string } from '@poppinss/utils/build/helpers'
+import { SessionConfig } from '@ioc:Adonis/Addons/Session'
+import { InvalidSessionConfigException } from '../errors'
+
+/**
+ * Options of the cookies the package writes, ready for `cookie.serialize`
+ */
+export type SerializeOptions = {
+  domain?: string
+  path?: string
+  httpOnly?: boolean
+  secure?: boolean
+  sameSite?: boolean | 'lax' | 'none' | 'strict'
+  maxAge?: number
+}
+
+/**
+ * `config/session.ts` once validated, with every duration in milliseconds
+ */
+export type ResolvedSessionConfig = SessionConfig & {
+  ageMs: number
+  ttlSeconds: number
+  refreshAfterMs: number
+  storeTimeoutMs: number
+  gcProbability: number
+  dontFlash: string[]
+  cookieOptions: SerializeOptions
+}
+
+/**
+ * Validate and normalise the session config. Runs once, when the manager is
+ * built at boot; nothing here runs per request.
+ */
+export function resolveConfig(
+  config: Partial<SessionConfig>,
+  httpCookie: Record<string, any> = {}
+): ResolvedSessionConfig {
+  if (!config || !config.driver) {
+    throw InvalidSessionConfigException.missingDriver()
+  }
+
+  const ageMs = duration('age', config.age ?? '2h')
+  const refreshAfter = ratio('refreshAfter', config.refreshAfter ?? 0.1)
+  const gcProbability = ratio('gcProbability', config.gcProbability ?? 0.01)
+  const dontFlash = config.dontFlash ?? ['password', 'password_confirmation']
+  if (!Array.isArray(dontFlash)) {
+    throw InvalidSessionConfigException.invalid('dontFlash', 'expected an array of field names')
+  }
+
+  return {
+    ...(config as SessionConfig),
+    enabled: config.enabled !== false,
+    cookieName: config.cookieName || 'adonis-session',
+    clearWithBrowser: !!config.clearWithBrowser,
+    cookie: { ...config.cookie },
+    ageMs,
+    ttlSeconds: Math.max(1, Math.round(ageMs / 1000)),
+    refreshAfterMs: Math.floor(ageMs * refreshAfter),
+    storeTimeoutMs: duration('storeTimeout', config.storeTimeout ?? '1.5s'),
+    gcProbability,
+    dontFlash,
+    cookieOptions: cookieOptions(config, httpCookie, ageMs),
+  }
+}
+
+/**
+ * The session config's cookie options over the app's `http.cookie` defaults
+ * (as the framework merges them), with Max-Age from `age` unless the cookie
+ * must die with the browser
+ */
+function cookieOptions(
+  config: Partial<SessionConfig>,
+  httpCookie: Record<string, any>,
+  ageMs: number
+): SerializeOptions {
+  const { domain, path, httpOnly, secure, sameSite } = { ...httpCookie, ...config.cookie }
+  const options: SerializeOptions = { path: path ?? '/' }
+  if (domain) options.domain = domain
+  if (httpOnly) options.httpOnly = true
+  if (secure) options.secure = true
+  if (sameSite) options.sameSite = sameSite
+  if (!config.clearWithBrowser) {
+    options.maxAge = Math.round(ageMs / 1000)
+  }
+  return options
+}
+
+function duration(key: string, value: unknown): number {
+  let ms: number | undefined
+  try {
+    ms = typeof value === 'number' ? value : string.toMs(value as string)
+  } catch {}
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
+    throw InvalidSessionConfigException.invalid(
+      key,
+      `expected a duration like '2h' or '2 days', or a number of milliseconds, got ${JSON.stringify(
+        value
+      )}`
+    )
+  }
+  return ms
+}
+
+function ratio(key: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw InvalidSessionConfigException.invalid(key, 'expected a number from 0 to 1')
+  }
+  return value
+}

@@ -1,0 +1,113 @@
+/*
+ * @adonisjs/session
+ */
+
+/// <reference path="../../adonis-typings/index.ts" />
+
+import { SessionMutation } from '@ioc:Adonis/Addons/Session'
+import { Store, isPlainObject } from './index'
+
+/**
+ * The key under which flash messages travel to the next request. Same key as
+ * 6.4, so sessions written by it keep their flash messages.
+ */
+export const FLASH_KEY = '__flash__'
+
+/**
+ * Replay a request's recorded changes onto a copy of the stored values. This
+ * is how concurrent requests on one session keep each other's changes: every
+ * request's own changes are applied to the freshest copy, in commit order.
+ * Returns `null` when the result is empty (the record is then deleted).
+ */
+export function applyMutations(
+  current: Record<string, any> | null,
+  mutations: SessionMutation[]
+): Record<string, any> | null {
+  const store = new Store(isPlainObject(current) ? current : {})
+  for (const mutation of mutations) {
+    applyOne(store, mutation)
+  }
+  return store.isEmpty ? null : store.all()
+}
+
+function applyOne(store: Store, mutation: SessionMutation) {
+  switch (mutation.op) {
+    case 'set':
+      return store.set(mutation.key, mutation.value)
+    case 'unset':
+      return store.unset(mutation.key)
+    case 'clear':
+      return clearKeepingFlash(store)
+    case 'increment': {
+      const value = store.get(mutation.key, 0)
+      return store.set(mutation.key, (typeof value === 'number' ? value : 0) + mutation.steps)
+    }
+    case 'flashConsume':
+      return consumeFlash(store, mutation.values)
+    case 'flashMerge':
+      return store.set(FLASH_KEY, { ...flashOf(store), ...mutation.values })
+  }
+}
+
+/**
+ * `session.clear()` empties the values, but flash messages a concurrent
+ * request set for the next one are not the clearing request's to drop
+ */
+function clearKeepingFlash(store: Store) {
+  const flash = store.get(FLASH_KEY)
+  store.clear()
+  if (isPlainObject(flash)) {
+    store.set(FLASH_KEY, flash)
+  }
+}
+
+/**
+ * Remove the flash messages this request read, unless a concurrent request
+ * has replaced them with a new value meanwhile
+ */
+function consumeFlash(store: Store, consumed: Record<string, any>) {
+  const flash = flashOf(store)
+  for (const key of Object.keys(consumed)) {
+    if (key in flash && sameJson(flash[key], consumed[key])) {
+      delete flash[key]
+    }
+  }
+  if (Object.keys(flash).length) {
+    store.set(FLASH_KEY, flash)
+  } else {
+    store.unset(FLASH_KEY)
+  }
+}
+
+function flashOf(store: Store): Record<string, any> {
+  const flash = store.get(FLASH_KEY)
+  return isPlainObject(flash) ? { ...flash } : {}
+}
+
+function sameJson(a: unknown, b: unknown) {
+  return a === b || JSON.stringify(a) === JSON.stringify(b)
+}
+
+/**
+ * Changes made in place (`session.get('cart').items.push(x)`) bypass the
+ * recorder. Comparing what the recorded changes should have produced with
+ * what the session holds turns such edits into `set`/`unset` of the top-level
+ * keys they touched.
+ */
+export function inPlaceEdits(
+  expected: Record<string, any>,
+  actual: Record<string, any>
+): SessionMutation[] {
+  const edits: SessionMutation[] = []
+  for (const key of Object.keys(actual)) {
+    if (!sameJson(expected[key], actual[key])) {
+      edits.push({ op: 'set', key, value: actual[key] })
+    }
+  }
+  for (const key of Object.keys(expected)) {
+    if (!(key in actual)) {
+      edits.push({ op: 'unset', key })
+    }
+  }
+  return edits
+}

@@ -1,0 +1,161 @@
+/*
+ * @adonisjs/session
+ */
+
+import { Exception } from '@poppinss/utils'
+
+/**
+ * Every error the package raises, with a stable code. Messages say what is
+ * wrong and where to change it.
+ */
+
+/**
+ * The configured driver is neither built in nor added with `Session.extend`
+ */
+export class InvalidSessionDriverException extends Exception {
+  public static code = 'E_INVALID_SESSION_DRIVER'
+
+  public static unknown(driver: string) {
+    return new this(
+      `"${driver}" is not a valid session driver. Use one of cookie, file, redis, memory or register it with Session.extend() before the first request`,
+      500,
+      this.code
+    )
+  }
+}
+
+/**
+ * `config/session.ts` is missing a value, or a value has the wrong shape
+ */
+export class InvalidSessionConfigException extends Exception {
+  public static code = 'E_INVALID_SESSION_DRIVER_CONFIG'
+
+  public static missingDriver() {
+    return new this(
+      'Missing "driver" for session inside "config/session" file. Set it, for example from the SESSION_DRIVER environment variable',
+      500,
+      this.code
+    )
+  }
+
+  public static invalid(key: string, expectation: string) {
+    return new this(
+      `Invalid "${key}" for session inside "config/session" file: ${expectation}`,
+      500,
+      this.code
+    )
+  }
+
+  public static missingFileLocation() {
+    return new this(
+      'Missing "file.location" for session file driver inside "config/session" file',
+      500,
+      this.code
+    )
+  }
+
+  public static missingRedisConnection() {
+    return new this(
+      'Missing "redisConnection" for session redis driver inside "config/session" file',
+      500,
+      this.code
+    )
+  }
+
+  public static redisNotInstalled() {
+    return new this(
+      'Install and configure "@adonisjs/redis" to use the redis driver for sessions (npm i @adonisjs/redis, then node ace configure @adonisjs/redis)',
+      500,
+      this.code
+    )
+  }
+
+  public static unknownRedisConnection(name: string) {
+    return new this(
+      `Redis connection "${name}" used by the session redis driver is not defined inside "config/redis" file`,
+      500,
+      this.code
+    )
+  }
+}
+
+/**
+ * The session is used in a way its state does not allow
+ */
+export class SessionRuntimeException extends Exception {
+  public static code = 'E_RUNTIME_EXCEPTION'
+
+  public static notInitiated() {
+    return new this(
+      'Session store is not initiated yet. Make sure sessions are enabled in "config/session" file and the session hook has run (or call "await session.initiate(false)")',
+      500,
+      this.code
+    )
+  }
+
+  public static readonly() {
+    return new this(
+      'Session store is in readonly mode and cannot be mutated',
+      500,
+      this.code
+    )
+  }
+
+  public static notANumber(key: string, action: 'increment' | 'decrement') {
+    return new this(
+      `Cannot ${action} "${key}", since its current value is not a number`,
+      500,
+      this.code
+    )
+  }
+
+  public static unsafeKey(key: string) {
+    return new this(
+      `Cannot use "${key}" as a session key: "__proto__", "constructor" and "prototype" are not allowed in key paths`,
+      500,
+      this.code
+    )
+  }
+
+  public static notAnObject(driver: string) {
+    return new this(`Session ${driver} driver expects an object of values`, 500, this.code)
+  }
+
+  public static tooManyConflicts(sessionId: string) {
+    return new this(
+      `Gave up writing session "${sessionId.slice(0, 6)}…" after too many concurrent updates`,
+      500,
+      this.code
+    )
+  }
+}
+
+/**
+ * The cookie driver was asked to send a cookie that browsers drop
+ */
+export class SessionCookieTooLargeException extends Exception {
+  public static code = 'E_SESSION_COOKIE_TOO_LARGE'
+
+  public static create(name: string, size: number, limit: number) {
+    return new this(
+      `Session cookie "${name}" would be ${size} bytes, over the ${limit} bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file`,
+      500,
+      this.code
+    )
+  }
+}
+
+/**
+ * The session store did not answer in time or refused the operation
+ */
+export class SessionStoreUnavailableException extends Exception {
+  public static code = 'E_SESSION_STORE_UNAVAILABLE'
+
+  public static create(driver: string, reason: string) {
+    return new this(
+      `Session store (${driver} driver) is unavailable: ${reason}`,
+      503,
+      this.code
+    )
+  }
+}

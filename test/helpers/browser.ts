@@ -1,0 +1,110 @@
+/*
+ * @adonisjs/session
+ *
+ * A minimal browser for the tests: real HTTP requests with node's fetch and
+ * a cookie jar that follows Set-Cookie as browsers do.
+ */
+
+export type SetCookie = {
+  name: string
+  value: string
+  attributes: Record<string, string | true>
+  raw: string
+}
+
+export type BrowserResponse = {
+  status: number
+  text: string
+  json: any
+  headers: Headers
+  setCookies: SetCookie[]
+}
+
+/**
+ * Parse one Set-Cookie header
+ */
+export function parseSetCookie(raw: string): SetCookie {
+  const [pair, ...parts] = raw.split(';')
+  const index = pair.indexOf('=')
+  const attributes: Record<string, string | true> = {}
+  for (const part of parts) {
+    const [key, ...rest] = part.trim().split('=')
+    attributes[key.toLowerCase()] = rest.length ? rest.join('=') : true
+  }
+  return {
+    name: pair.slice(0, index).trim(),
+    value: decodeURIComponent(pair.slice(index + 1).trim()),
+    attributes,
+    raw,
+  }
+}
+
+export class Browser {
+  /**
+   * Cookies by name, as the browser would send them
+   */
+  public cookies: Map<string, string> = new Map()
+
+  constructor(public baseUrl: string) {}
+
+  public get(path: string, headers: Record<string, string> = {}) {
+    return this.request('GET', path, undefined, headers)
+  }
+
+  public post(path: string, body?: unknown, headers: Record<string, string> = {}) {
+    return this.request('POST', path, body, headers)
+  }
+
+  /**
+   * A browser holding the same cookies, e.g. a second tab
+   */
+  public clone(): Browser {
+    const copy = new Browser(this.baseUrl)
+    copy.cookies = new Map(this.cookies)
+    return copy
+  }
+
+  public cookieHeader() {
+    return [...this.cookies].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; ')
+  }
+
+  public async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {}
+  ): Promise<BrowserResponse> {
+    const init: RequestInit = { method, headers: { ...headers }, redirect: 'manual' }
+    if (this.cookies.size && !headers.cookie) {
+      ;(init.headers as Record<string, string>).cookie = this.cookieHeader()
+    }
+    if (body !== undefined) {
+      ;(init.headers as Record<string, string>)['content-type'] = 'application/json'
+      init.body = JSON.stringify(body)
+    }
+
+    const response = await fetch(`${this.baseUrl}${path}`, init)
+    const text = await response.text()
+    const setCookies = response.headers.getSetCookie().map(parseSetCookie)
+    for (const cookie of setCookies) {
+      const maxAge = cookie.attributes['max-age']
+      const expires = cookie.attributes['expires']
+      const expired =
+        (typeof maxAge === 'string' && Number(maxAge) <= 0) ||
+        (typeof expires === 'string' && new Date(expires).getTime() <= Date.now())
+      if (expired) {
+        this.cookies.delete(cookie.name)
+      } else {
+        this.cookies.set(cookie.name, cookie.value)
+      }
+    }
+
+    let json: any
+    try {
+      json = JSON.parse(text)
+    } catch {
+      json = undefined
+    }
+    return { status: response.status, text, json, headers: response.headers, setCookies }
+  }
+}
