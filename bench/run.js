@@ -10,8 +10,8 @@ const { join } = require('path')
 const os = require('os')
 
 const { readSettings, isDefaultRun } = require('./lib/settings')
-const { startServer, stopServer, stopAll } = require('./lib/server')
-const { runWrk, runContention } = require('./lib/load')
+const { startServer, stopServer, stopAll, stopChild, requestsReceived } = require('./lib/server')
+const { runWrk, runClosedLoop } = require('./lib/load')
 const { establish, readAll, checkIntact, appliedIncrements } = require('./lib/sessions')
 const probes = require('./lib/probes')
 const { renderReport } = require('./lib/report')
@@ -65,6 +65,23 @@ function countersMustStay(driver, route) {
 }
 
 /**
+ * File driver only, after the measured run: strace the server while a closed-loop
+ * load (exact request count, nothing cut off) replays the cell for a couple of
+ * seconds, and count the session files it opened for writing, renamed, etc.
+ */
+async function sampleFileOps({ server, pkg, path, cookies, settings }) {
+  const trace = await probes.traceFileOps(server.pid, sessionDir(pkg), join(WORK_DIR, 'strace.txt'))
+  const options = { port: server.port, path, cookies, connections: settings.connections }
+  const load = await runClosedLoop({ ...options, seconds: settings.traceSeconds }).catch(
+    async (error) => {
+      await trace.stop()
+      throw error
+    }
+  )
+  return { ...(await trace.stop()), requests: load.requests }
+}
+
+/**
  * Runs one measured cell against a running server and returns its metrics.
  */
 async function runCell({ server, pkg, driver, route, rep, settings }) {
@@ -72,51 +89,74 @@ async function runCell({ server, pkg, driver, route, rep, settings }) {
   const path = ROUTE_PATHS[route]
   const load = (seconds, cookies) =>
     route === 'contention'
-      ? runContention({ port: server.port, path, cookie: cookies[0], seconds, connections: settings.connections })
-      : runWrk({ port: server.port, path, cookies, seconds, connections: settings.connections, workDir: WORK_DIR })
+      ? runClosedLoop({
+          port: server.port,
+          path,
+          cookies,
+          seconds,
+          connections: settings.connections,
+        })
+      : runWrk({
+          port: server.port,
+          path,
+          cookies,
+          seconds,
+          connections: settings.connections,
+          workDir: WORK_DIR,
+        })
 
   resetStore(driver, pkg, settings)
   const sessions = await establish(server.port, shared ? 1 : settings.connections)
   const cookies = sessions.map((session) => session.cookie)
-  await load(settings.warmup, cookies)
+  if (settings.warmup) {
+    await load(settings.warmup, cookies)
+    await probes.settle(server.pid)
+  }
   const before = await readAll(server.port, sessions)
 
-  const watcher = driver === 'file' ? probes.watchFiles(sessionDir(pkg)) : null
-  if (watcher) {
-    await watcher.ready
-  }
-  const redisBefore = driver === 'redis' ? probes.redisCommandStats(settings.redisPort, settings.redisDb) : null
+  const redisBefore =
+    driver === 'redis' ? probes.redisCommandStats(settings.redisPort, settings.redisDb) : null
+  const receivedBefore = await requestsReceived(server)
   const cpuBefore = probes.cpuMicros(server.pid)
   const summary = await load(settings.duration, cookies)
+  await probes.settle(server.pid)
   const cpuAfter = probes.cpuMicros(server.pid)
+  const received = (await requestsReceived(server)) - receivedBefore
   const redisCommands = redisBefore
     ? probes.diffStats(redisBefore, probes.redisCommandStats(settings.redisPort, settings.redisDb))
     : null
-  const fileEvents = watcher ? await watcher.stop() : null
-
+  const redisForeign = redisBefore
+    ? probes.foreignRedisClients(settings.redisPort, settings.redisDb, settings.duration + 2)
+    : 0
   const after = await readAll(server.port, sessions)
   const applied = appliedIncrements(before, after)
   let intact = checkIntact(sessions, before, after, countersMustStay(driver, route))
   if (!intact && route === 'write' && driver !== 'cookie' && applied < summary.ok) {
     intact = `${summary.ok - applied} increments lost`
   }
-  const requests = summary.requests
+  const fileOps =
+    driver === 'file' ? await sampleFileOps({ server, pkg, path, cookies, settings }) : null
   return {
     rep,
     pkg,
     driver,
     route,
-    requests,
+    requests: summary.requests,
+    received,
     ok: summary.ok,
     applied,
     errors: summary.errors + summary.status,
-    rps: requests / (summary.durationUs / 1e6),
+    errorKinds: { socket: summary.errors, status: summary.status, codes: summary.statusCodes },
+    rps: summary.requests / (summary.durationUs / 1e6),
     p99Ms: summary.p99Us / 1000,
-    cpuUsPerReq: (cpuAfter - cpuBefore) / requests,
+    cpuUsPerReq: (cpuAfter - cpuBefore) / received,
     redisCommands,
-    redisPerReq: redisCommands ? Object.values(redisCommands).reduce((a, b) => a + b, 0) / requests : NaN,
-    fileEvents,
-    fileWritesPerReq: fileEvents && !fileEvents.overflow ? (fileEvents.CLOSE_WRITE || 0) / requests : NaN,
+    redisForeign,
+    redisPerReq: redisCommands
+      ? Object.values(redisCommands).reduce((a, b) => a + b, 0) / received
+      : NaN,
+    fileOps,
+    fileWritesPerReq: fileOps ? fileOps.writeOpens / fileOps.requests : NaN,
     intact: intact || 'yes',
   }
 }
@@ -125,41 +165,56 @@ async function runCell({ server, pkg, driver, route, rep, settings }) {
  * Floor cell: sessions disabled, so no store and nothing to check; the cookie is
  * a placeholder of a real session cookie's size so request bytes stay comparable.
  */
-async function runFloorCell({ server, route, rep, settings }) {
+async function runFloorCell({ server, driver, route, rep, settings }) {
   const cookie = `adonis-session=s%3A${'x'.repeat(120)}`
   const path = ROUTE_PATHS[route]
-  const options = { port: server.port, path, cookies: [cookie], connections: settings.connections, workDir: WORK_DIR }
-  await runWrk({ ...options, seconds: settings.warmup })
+  const options = {
+    port: server.port,
+    path,
+    cookies: [cookie],
+    connections: settings.connections,
+    workDir: WORK_DIR,
+  }
+  if (settings.warmup) {
+    await runWrk({ ...options, seconds: settings.warmup })
+    await probes.settle(server.pid)
+  }
+  const receivedBefore = await requestsReceived(server)
   const cpuBefore = probes.cpuMicros(server.pid)
   const summary = await runWrk({ ...options, seconds: settings.duration })
+  await probes.settle(server.pid)
   const cpuAfter = probes.cpuMicros(server.pid)
+  const received = (await requestsReceived(server)) - receivedBefore
   return {
     rep,
     pkg: 'floor',
-    driver: 'floor',
+    driver,
     route,
     requests: summary.requests,
+    received,
     ok: summary.ok,
     errors: summary.errors + summary.status,
     rps: summary.requests / (summary.durationUs / 1e6),
     p99Ms: summary.p99Us / 1000,
-    cpuUsPerReq: (cpuAfter - cpuBefore) / summary.requests,
+    cpuUsPerReq: (cpuAfter - cpuBefore) / received,
   }
 }
 
+/**
+ * One progress line per cell on stderr.
+ */
 function describeCell(result) {
-  const extra = result.pkg === 'floor' ? '' : ` intact=${result.intact}`
-  return (
-    `rep ${result.rep} ${result.driver}/${result.route}/${result.pkg}: ${Math.round(result.rps)} req/s, ` +
-    `p99 ${result.p99Ms.toFixed(1)} ms, ${Math.round(result.cpuUsPerReq)} µs CPU/req, errors ${result.errors}${extra}`
-  )
+  const where = `rep ${result.rep} ${result.driver}/${result.route}/${result.pkg}`
+  const speed = `${Math.round(result.rps)} req/s, p99 ${result.p99Ms.toFixed(1)} ms`
+  const cost = `${Math.round(result.cpuUsPerReq)} µs CPU/req, errors ${result.errors}`
+  const intact = result.pkg === 'floor' ? '' : `, intact: ${result.intact}`
+  return `${where}: ${speed}, ${cost}${intact}`
 }
 
-function floorRoutes(settings) {
-  const routes = settings.routes.filter((route) => route !== 'contention').map((r) => (r === 'read-shared' ? 'read' : r))
-  return [...new Set(routes)]
-}
-
+/**
+ * How to start the server of a variant; the floor is the original app with
+ * sessions disabled.
+ */
 function serverOptions(pkg, driver, settings, meta) {
   const enabled = pkg !== 'floor'
   return {
@@ -170,7 +225,7 @@ function serverOptions(pkg, driver, settings, meta) {
     expectVersion: pkg === 'ours' ? meta.oursVersion : '6.4.0',
     env: {
       SESSION_ENABLED: String(enabled),
-      SESSION_DRIVER: driver === 'floor' ? 'cookie' : driver,
+      SESSION_DRIVER: pkg === 'floor' ? 'cookie' : driver,
       REDIS_PORT: String(settings.redisPort),
       REDIS_DB: String(settings.redisDb),
     },
@@ -178,52 +233,80 @@ function serverOptions(pkg, driver, settings, meta) {
 }
 
 /**
- * One repetition: the floor first, then per driver both variants side by side,
- * alternating which goes first per cell pair (ours first on odd reps).
+ * Who runs first in each group of cells: a rotation of ours, original and floor
+ * that moves by one each repetition, so no variant always goes first or last.
  */
-async function runRep(rep, settings, meta, results) {
-  const order = rep % 2 ? ['ours', 'original'] : ['original', 'ours']
-  if (settings.floor && floorRoutes(settings).length) {
-    const floor = await startServer(serverOptions('floor', 'floor', settings, meta))
-    try {
-      for (const route of floorRoutes(settings)) {
-        results.push(await runFloorCell({ server: floor, route, rep, settings }))
-        log(describeCell(results[results.length - 1]))
-      }
-    } finally {
-      await stopServer(floor)
+function rotation(rep, settings) {
+  const all = ['ours', 'original', 'floor'].filter((pkg) => settings.floor || pkg !== 'floor')
+  const shift = (rep - 1) % all.length
+  return [...all.slice(shift), ...all.slice(0, shift)]
+}
+
+/**
+ * One driver × route group of cells: ours, original and (but for contention) the
+ * floor on the same route, back to back, so ratios compare neighbours in time.
+ */
+async function runGroup({ servers, driver, route, rep, settings, results }) {
+  for (const pkg of rotation(rep, settings)) {
+    if (pkg === 'floor' && route === 'contention') {
+      continue
     }
-  }
-  for (const driver of settings.drivers) {
-    const servers = {}
-    try {
-      for (const pkg of order) {
-        servers[pkg] = await startServer(serverOptions(pkg, driver, settings, meta))
-      }
-      for (const route of settings.routes) {
-        for (const pkg of order) {
-          results.push(await runCell({ server: servers[pkg], pkg, driver, route, rep, settings }))
-          log(describeCell(results[results.length - 1]))
-        }
-      }
-    } finally {
-      await Promise.all(Object.values(servers).map(stopServer))
-    }
+    const cell = { server: servers[pkg], pkg, driver, route, rep, settings }
+    results.push(pkg === 'floor' ? await runFloorCell(cell) : await runCell(cell))
+    log(describeCell(results[results.length - 1]))
   }
 }
 
+/**
+ * One repetition. The floor server lives for the whole repetition; the two
+ * variants are started per driver, side by side, and idle while another runs.
+ */
+async function runRep(rep, settings, meta, results) {
+  const servers = {}
+  try {
+    if (settings.floor) {
+      servers.floor = await startServer(serverOptions('floor', 'floor', settings, meta))
+    }
+    for (const driver of settings.drivers) {
+      for (const pkg of ['ours', 'original']) {
+        servers[pkg] = await startServer(serverOptions(pkg, driver, settings, meta))
+      }
+      for (const route of settings.routes) {
+        await runGroup({ servers, driver, route, rep, settings, results })
+      }
+      await Promise.all([stopServer(servers.ours), stopServer(servers.original)])
+    }
+  } finally {
+    await Promise.all(Object.values(servers).map((server) => stopServer(server)))
+  }
+}
+
+/**
+ * "2 × CPU model, memory" as nproc, /proc/cpuinfo and free -h tell it.
+ */
 function machineDescription() {
-  const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/) || [])[1] || os.cpus()[0].model
+  const cpu =
+    (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/) || [])[1] ||
+    os.cpus()[0].model
   const nproc = execFileSync('nproc').toString().trim()
   const memory = execFileSync('free', ['-h']).toString().split('\n')[1].trim().split(/\s+/)[1]
   return `${nproc} × ${cpu.trim()}, ${memory} RAM (nproc ${nproc})`
 }
 
+/**
+ * Everything the report's header says about the run besides the settings.
+ */
 function collectMeta(settings) {
-  const tarballPkg = JSON.parse(readFileSync(join(appDir('ours'), 'node_modules/@adonisjs/session/package.json'), 'utf8'))
-  const wrk = (execFileSync('sh', ['-c', 'wrk -v 2>&1 || true']).toString().match(/wrk (\S+)/) || [])[1]
+  const tarballPkg = JSON.parse(
+    readFileSync(join(appDir('ours'), 'node_modules/@adonisjs/session/package.json'), 'utf8')
+  )
+  const wrk = (execFileSync('sh', ['-c', 'wrk -v 2>&1 || true'])
+    .toString()
+    .match(/wrk (\S+)/) || [])[1]
   const redis = settings.drivers.includes('redis')
-    ? (probes.redisCli(settings.redisPort, settings.redisDb, ['INFO', 'server']).match(/redis_version:(\S+)/) || [])[1]
+    ? (probes
+        .redisCli(settings.redisPort, settings.redisDb, ['INFO', 'server'])
+        .match(/redis_version:(\S+)/) || [])[1]
     : 'not used'
   const standIn = settings.ours !== 'pack'
   return {
@@ -235,15 +318,16 @@ function collectMeta(settings) {
     oursVersion: tarballPkg.version,
     original: '@adonisjs/session@6.4.0 from npm',
     wrk,
-    redis,
+    redis: settings.redisSpawn ? `${redis} (private instance, port ${settings.redisPort})` : redis,
     standIn,
     isDefault: isDefaultRun(settings),
   }
 }
 
 function estimateMinutes(settings) {
-  const floorCells = settings.floor ? floorRoutes(settings).length : 0
-  const cells = floorCells + settings.drivers.length * settings.routes.length * 2
+  const floorRoutes = settings.routes.filter((route) => route !== 'contention').length
+  const groups = settings.drivers.length * settings.routes.length
+  const cells = groups * 2 + (settings.floor ? settings.drivers.length * floorRoutes : 0)
   const perCell = settings.duration + settings.warmup + 2
   return ((cells * perCell + settings.drivers.length * 6 + 3) * settings.reps) / 60
 }
@@ -263,7 +347,12 @@ function updateReadme(report) {
     return
   }
   const body = report.replace(/^# .*\n/, '').replace(/^## /gm, '#### ')
-  writeFileSync(readme, `${text.slice(0, text.indexOf(start) + start.length)}\n\n${body}\n${text.slice(text.indexOf(end))}`)
+  writeFileSync(
+    readme,
+    `${text.slice(0, text.indexOf(start) + start.length)}\n\n${body}\n${text.slice(
+      text.indexOf(end)
+    )}`
+  )
 }
 
 /**
@@ -273,7 +362,10 @@ function updateReadme(report) {
 function prettify(files) {
   const bin = join(BENCH_DIR, '..', 'node_modules', '.bin', 'prettier')
   if (existsSync(bin)) {
-    execFileSync(bin, ['--write', '--loglevel', 'warn', ...files], { timeout: 60000, stdio: 'inherit' })
+    execFileSync(bin, ['--write', '--loglevel', 'warn', ...files], {
+      timeout: 60000,
+      stdio: 'inherit',
+    })
   }
 }
 
@@ -281,29 +373,60 @@ async function main() {
   const settings = readSettings()
   mkdirSync(RUN_DIR, { recursive: true })
   mkdirSync(WORK_DIR, { recursive: true })
+  const redis =
+    settings.redisSpawn && settings.drivers.includes('redis')
+      ? await probes.spawnRedis(settings.redisPort)
+      : null
   const meta = collectMeta(settings)
-  const watchdog = setTimeout(() => abort(new Error(`run exceeded BENCH_MAX_MINUTES=${settings.maxMinutes}`)), settings.maxMinutes * 60000)
-  log(`estimated ${estimateMinutes(settings).toFixed(1)} min: ${settings.reps} reps × ${settings.duration} s cells`)
+  const watchdog = setTimeout(
+    () => abort(new Error(`run exceeded BENCH_MAX_MINUTES=${settings.maxMinutes}`)),
+    settings.maxMinutes * 60000
+  )
+  log(
+    `estimated ${estimateMinutes(settings).toFixed(1)} min: ${settings.reps} reps × ${
+      settings.duration
+    } s cells`
+  )
   const started = Date.now()
   const results = []
   for (let rep = 1; rep <= settings.reps; rep++) {
     await runRep(rep, settings, meta, results)
   }
   clearTimeout(watchdog)
+  if (redis) {
+    await stopChild(redis)
+  }
   meta.wallMinutes = ((Date.now() - started) / 60000).toFixed(1)
 
-  const report = renderReport({ results, settings, meta })
   const stamp = meta.date.replace(/[:]/g, '-')
-  writeFileSync(join(RUN_DIR, `${stamp}.json`), JSON.stringify({ settings, meta, results }, null, 2) + '\n')
+  const runFile = join(RUN_DIR, `${stamp}.json`)
+  writeFileSync(runFile, JSON.stringify({ settings, meta, results }, null, 2) + '\n')
+  publish({ settings, meta, results }, runFile)
+}
+
+/**
+ * Writes the report to results/latest.md (and the README for a default run),
+ * formats it and prints it.
+ */
+function publish(run, runFile) {
+  const report = renderReport(run)
   writeFileSync(join(RESULTS_DIR, 'latest.md'), report)
-  const formatted = [join(RESULTS_DIR, 'latest.md')]
-  if (meta.isDefault) {
+  const formatted = [join(RESULTS_DIR, 'latest.md'), runFile]
+  if (run.meta.isDefault || process.env.BENCH_UPDATE_README === '1') {
     updateReadme(report)
     formatted.push(join(BENCH_DIR, 'README.md'))
   }
   prettify(formatted)
   process.stdout.write(readFileSync(join(RESULTS_DIR, 'latest.md'), 'utf8'))
-  log(`wrote bench/results/latest.md and bench/results/runs/${stamp}.json`)
+  log(`wrote bench/results/latest.md from ${runFile}`)
+}
+
+/**
+ * `node bench/run.js --render <run.json>`: re-renders a stored run without
+ * measuring anything (after a change to the report's layout).
+ */
+function render(runFile) {
+  publish(JSON.parse(readFileSync(runFile, 'utf8')), runFile)
 }
 
 async function abort(error) {
@@ -314,7 +437,8 @@ async function abort(error) {
 
 process.on('SIGINT', () => abort(new Error('interrupted')))
 process.on('SIGTERM', () => abort(new Error('terminated')))
-main().then(
+const entry = process.argv[2] === '--render' ? async () => render(process.argv[3]) : main
+entry().then(
   () => process.exit(0),
   (error) => abort(error)
 )

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # `npm run bench`: installs what the benchmark needs when it is missing (wrk,
-# inotify-tools, the two app variants), then runs bench/run.js.
+# strace, redis-cli, the two app variants), then runs bench/run.js.
 #
-#   BENCH_OURS=pack      (default) pack this repo with `npm pack` (prepack builds it)
+#   BENCH_OURS=pack      (default) pack this repo like a publish: `npm pack`, whose
+#                        prepack builds it (via scripts/pack-into.sh when present)
 #   BENCH_OURS=original  put @adonisjs/session@6.4.0 in the "ours" slot too (harness checks)
-#   BENCH_NO_BUILD=1     pack the existing build/ as it is (npm pack --ignore-scripts)
 # Other knobs (BENCH_DURATION, BENCH_REPS, BENCH_DRIVERS, BENCH_ROUTES, ...): bench/README.md.
 set -euo pipefail
 
@@ -17,11 +17,11 @@ NPM_FLAGS=(--no-audit --no-fund --loglevel=error)
 
 say() { printf '[bench] %s\n' "$*" >&2; }
 
-# wrk drives the load, inotifywait counts file writes: both from Debian's packages.
+# wrk drives the load, strace counts file writes, redis-cli reads Redis counters.
 ensure_tools() {
   local missing=()
   command -v wrk >/dev/null || missing+=(wrk)
-  command -v inotifywait >/dev/null || missing+=(inotify-tools)
+  command -v strace >/dev/null || missing+=(strace)
   command -v redis-cli >/dev/null || missing+=(redis-tools)
   if ((${#missing[@]})); then
     say "installing ${missing[*]}"
@@ -43,14 +43,15 @@ pack_ours() {
     say "stand-in: packing @adonisjs/session@6.4.0 for the ours slot"
     (cd "$out" && npm pack @adonisjs/session@6.4.0 "${NPM_FLAGS[@]}" >/dev/null)
   elif [ "$BENCH_OURS" = pack ]; then
-    local flags=()
-    if [ "${BENCH_NO_BUILD:-}" = 1 ]; then
-      [ -f "$ROOT_DIR/build/providers/SessionProvider.js" ] ||
-        { say "BENCH_NO_BUILD=1 but build/ is missing: run npm run build"; exit 1; }
-      flags=(--ignore-scripts)
+    say "packing the repository (log: bench/.cache/pack.log)"
+    if [ -f "$ROOT_DIR/scripts/pack-into.sh" ]; then
+      # The repo's own packer: npm pack (prepack builds), skipped while up to date.
+      cp "$(bash "$ROOT_DIR/scripts/pack-into.sh" "$CACHE_DIR/packed" 2>"$CACHE_DIR/pack.log" | tail -n 1)" "$out/" ||
+        { cat "$CACHE_DIR/pack.log" >&2; exit 1; }
+    else
+      (cd "$ROOT_DIR" && npm pack --pack-destination "$out" "${NPM_FLAGS[@]}") >"$CACHE_DIR/pack.log" 2>&1 ||
+        { cat "$CACHE_DIR/pack.log" >&2; exit 1; }
     fi
-    say "packing the repository (npm pack ${flags[*]})"
-    (cd "$ROOT_DIR" && npm pack --pack-destination "$out" "${flags[@]}" "${NPM_FLAGS[@]}" >&2)
   else
     say "BENCH_OURS must be pack or original, got $BENCH_OURS"
     exit 1
@@ -77,6 +78,10 @@ install_app() {
 
 check_redis() {
   case "${BENCH_DRIVERS:-redis}" in *redis*) ;; *) return ;; esac
+  if [ "${BENCH_REDIS_SPAWN:-}" = 1 ]; then
+    command -v redis-server >/dev/null || { say "BENCH_REDIS_SPAWN=1 needs redis-server"; exit 1; }
+    return
+  fi
   redis-cli -h 127.0.0.1 -p "${BENCH_REDIS_PORT:-6379}" ping >/dev/null ||
     { say "no Redis on 127.0.0.1:${BENCH_REDIS_PORT:-6379} (needed by the redis driver)"; exit 1; }
 }

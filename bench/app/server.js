@@ -24,7 +24,26 @@ function describeResolution() {
   }
 }
 
+/**
+ * Counts every request the HTTP server receives (errors included), so the harness
+ * can divide CPU time and Redis commands by what the server really handled, not by
+ * what the load generator saw answered. Read over the IPC channel, which adds no
+ * route and no work to the request path.
+ */
+function countRequests(server) {
+  let received = 0
+  server.instance.on('request', () => received++)
+  process.on('message', (message) => {
+    if (message === 'bench:requests') {
+      process.send({ bench: 'requests', received })
+    }
+  })
+}
+
 const httpServer = new Ignitor(__dirname).httpServer()
 httpServer.start().then(function announceReady() {
+  if (process.send) {
+    countRequests(httpServer.server)
+  }
   console.log(JSON.stringify({ bench: 'ready', pid: process.pid, ...describeResolution() }))
 })

@@ -17,7 +17,9 @@ function get(port, path, cookie, timeoutMs = 5000) {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode, json: parseJson(body), cookies: pairs(res) }))
+      res.on('end', () =>
+        resolve({ status: res.statusCode, json: parseJson(body), cookies: pairs(res) })
+      )
     })
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path} timed out`)))
     req.on('error', reject)

@@ -48,16 +48,18 @@ function runWrk({ port, path, cookies, seconds, connections, workDir }) {
 }
 
 /**
- * `connections` workers each send GET `path` with the same cookie, one request at
- * a time, until `seconds` have passed; then every worker finishes the request it
- * has in flight. Nothing is cut off, so 2xx counts are exact.
+ * Closed loop: `connections` workers, worker i sending GET `path` with
+ * cookies[i % cookies.length], one request at a time, until `seconds` have passed;
+ * then every worker finishes the request it has in flight. Nothing is cut off, so
+ * the 2xx count is exact (the contention cell and the strace sample rely on that).
  */
-async function runContention({ port, path, cookie, seconds, connections }) {
+async function runClosedLoop({ port, path, cookies, seconds, connections }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections })
-  const result = { ok: 0, status: 0, errors: 0, latencies: [] }
+  const result = { ok: 0, status: 0, errors: 0, latencies: [], codes: {} }
   const started = process.hrtime.bigint()
   const deadline = Date.now() + seconds * 1000
-  async function worker() {
+  async function worker(index) {
+    const cookie = cookies[index % cookies.length]
     while (Date.now() < deadline) {
       const sent = process.hrtime.bigint()
       const status = await once(agent, port, path, cookie)
@@ -66,12 +68,13 @@ async function runContention({ port, path, cookie, seconds, connections }) {
         result.ok++
       } else if (status) {
         result.status++
+        result.codes[status] = (result.codes[status] || 0) + 1
       } else {
         result.errors++
       }
     }
   }
-  await Promise.all(Array.from({ length: connections }, worker))
+  await Promise.all(Array.from({ length: connections }, (_, index) => worker(index)))
   agent.destroy()
   const durationUs = Number(process.hrtime.bigint() - started) / 1000
   const sorted = result.latencies.sort((a, b) => a - b)
@@ -80,8 +83,11 @@ async function runContention({ port, path, cookie, seconds, connections }) {
     durationUs,
     ok: result.ok,
     status: result.status,
+    statusCodes: result.codes,
     errors: result.errors,
-    p99Us: sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] : 0,
+    p99Us: sorted.length
+      ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]
+      : 0,
   }
 }
 
@@ -99,4 +105,4 @@ function once(agent, port, path, cookie) {
   })
 }
 
-module.exports = { runWrk, runContention }
+module.exports = { runWrk, runClosedLoop }

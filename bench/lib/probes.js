@@ -19,14 +19,36 @@ function cpuMicros(pid) {
 }
 
 /**
+ * Waits until the server has burnt no CPU for 100 ms (at most 3 s): requests that
+ * wrk abandoned when its time ran out are still being committed right after it
+ * exits, and a check racing them would measure the harness, not the package.
+ */
+async function settle(pid) {
+  const deadline = Date.now() + 3000
+  let last = cpuMicros(pid)
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const now = cpuMicros(pid)
+    if (now === last) {
+      return
+    }
+    last = now
+  }
+}
+
+/**
  * Commands that only the harness issues, left out of the per-request counts.
  */
 const HARNESS_COMMANDS = /^(info|command|ping|flushdb|select|hello|client)/
 
 function redisCli(port, db, args) {
-  return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '-n', String(db), ...args], {
-    timeout: 10000,
-  }).toString()
+  return execFileSync(
+    'redis-cli',
+    ['-h', '127.0.0.1', '-p', String(port), '-n', String(db), ...args],
+    {
+      timeout: 10000,
+    }
+  ).toString()
 }
 
 /**
@@ -42,6 +64,19 @@ function redisCommandStats(port, db) {
     }
   }
   return stats
+}
+
+/**
+ * Clients other than the apps' ("session-bench") and this very query that ran a
+ * command in the last `seconds`: their commands are in the commandstats deltas too.
+ */
+function foreignRedisClients(port, db, seconds) {
+  return redisCli(port, db, ['CLIENT', 'LIST'])
+    .split('\n')
+    .filter((line) => line.startsWith('id='))
+    .map((line) => Object.fromEntries(line.split(' ').map((pair) => pair.split('='))))
+    .filter((client) => client.name !== 'session-bench' && !client.cmd.startsWith('client'))
+    .filter((client) => Number(client.idle) <= seconds).length
 }
 
 function diffStats(before, after) {
@@ -63,49 +98,114 @@ function flushRedisDb(port, db) {
 }
 
 /**
- * Watches `dir` with inotify and counts, per event kind, what happens to files in
- * it: CLOSE_WRITE is "a file opened for writing was closed", i.e. one file write.
- * OPEN is subscribed too so that two writes of the same file are never adjacent
- * in the queue, where the kernel would merge them into one event.
+ * Starts a private, memory-only redis-server on 127.0.0.1:`port` (BENCH_REDIS_SPAWN=1)
+ * so that nobody else's commands end up in the commandstats deltas.
  */
-function watchFiles(dir) {
+async function spawnRedis(port) {
+  if (isRedisUp(port)) {
+    throw new Error(`BENCH_REDIS_SPAWN=1 but something already answers on port ${port}`)
+  }
   const child = track(
-    spawn('inotifywait', ['-m', '-r', '-e', 'open,close_write,moved_to,create,delete', '--format', '%e', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  )
-  const counts = {}
-  let pending = ''
-  child.stdout.setEncoding('utf8')
-  child.stdout.on('data', (chunk) => {
-    const lines = (pending + chunk).split('\n')
-    pending = lines.pop()
-    for (const line of lines) {
-      for (const kind of line.split(',')) {
-        counts[kind] = (counts[kind] || 0) + 1
+    spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
       }
+    )
+  )
+  const deadline = Date.now() + 10000
+  while (Date.now() < deadline && child.exitCode === null) {
+    if (isRedisUp(port)) {
+      return child
     }
-  })
-  const ready = new Promise((resolve, reject) => {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error(`could not start redis-server on port ${port}`)
+}
+
+function isRedisUp(port) {
+  try {
+    return redisCli(port, 0, ['PING']).trim() === 'PONG'
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Attaches strace to every thread of `pid` (libuv runs file I/O on its thread pool)
+ * and records the file-system calls that touch `dir`. Resolves once attached; the
+ * returned stop() detaches and counts them. Tracing slows the server down a lot,
+ * which is why it only runs during a separate, short sample and never while a
+ * measured cell is running.
+ */
+async function traceFileOps(pid, dir, outFile) {
+  const calls = 'openat,open,creat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,rmdir'
+  const child = track(
+    spawn(
+      'strace',
+      ['-f', '-e', `trace=${calls}`, '-e', 'signal=none', '-o', outFile, '-p', String(pid)],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }
+    )
+  )
+  await new Promise((resolve, reject) => {
     let stderr = ''
-    const timer = setTimeout(() => reject(new Error('inotifywait did not start')), 10000)
+    const timer = setTimeout(() => reject(new Error('strace did not attach')), 10000)
     child.stderr.on('data', (chunk) => {
       stderr += chunk
-      if (stderr.includes('Watches established')) {
+      if (/attached/.test(stderr)) {
         clearTimeout(timer)
         resolve()
       }
     })
-    child.on('exit', () => reject(new Error(`inotifywait exited: ${stderr.trim()}`)))
+    child.on('exit', () => reject(new Error(`strace exited: ${stderr.trim()}`)))
   })
   return {
-    ready,
     async stop() {
-      await new Promise((resolve) => setTimeout(resolve, 300))
-      await stopChild(child)
-      return { ...counts, overflow: Boolean(counts.Q_OVERFLOW) }
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      await stopChild(child, 'SIGINT')
+      return countFileOps(readFileSync(outFile, 'utf8'), dir)
     },
   }
 }
 
-module.exports = { cpuMicros, redisCommandStats, diffStats, flushRedisDb, watchFiles, redisCli }
+/**
+ * Counts strace lines naming a path inside `dir`. A split call ("<unfinished ...>"
+ * then "<... resumed>") is counted once, on its first half, which holds the path.
+ */
+function countFileOps(trace, dir) {
+  const counts = { writeOpens: 0, readOpens: 0, renames: 0, unlinks: 0, mkdirs: 0, rmdirs: 0 }
+  for (const line of trace.split('\n')) {
+    if (!line.includes(dir) || / = -1 /.test(line)) {
+      continue
+    }
+    const call = (/^\d+\s+(\w+)\(/.exec(line) || [])[1]
+    if (call === 'openat' || call === 'open' || call === 'creat') {
+      ;/O_WRONLY|O_RDWR/.test(line) || call === 'creat' ? counts.writeOpens++ : counts.readOpens++
+    } else if (call && call.startsWith('rename')) {
+      counts.renames++
+    } else if (call && call.startsWith('unlink')) {
+      counts.unlinks++
+    } else if (call && call.startsWith('mkdir')) {
+      counts.mkdirs++
+    } else if (call === 'rmdir') {
+      counts.rmdirs++
+    }
+  }
+  return counts
+}
+
+module.exports = {
+  foreignRedisClients,
+  spawnRedis,
+  settle,
+  cpuMicros,
+  redisCommandStats,
+  diffStats,
+  flushRedisDb,
+  traceFileOps,
+  countFileOps,
+  redisCli,
+}

@@ -63,133 +63,232 @@ function sum(list, metric) {
   return list.reduce((total, result) => total + metric(result), 0)
 }
 
+/**
+ * Median Redis commands per request, starred when another client was busy on the
+ * same Redis during one of the repetitions (its commands are counted too).
+ */
+function redisCell(list) {
+  const value = fmt(median(list.map((r) => r.redisPerReq)), 2)
+  return list.some((r) => r.redisForeign > 0) ? `${value}*` : value
+}
+
+const MAIN_HEADER = [
+  'driver',
+  'route',
+  'req/s ours / orig',
+  'ours ÷ orig',
+  '÷ floor ours / orig',
+  'p99 ms ours / orig',
+  'CPU µs/req ours / orig',
+  'Redis cmds/req ours / orig',
+  'file writes/req ours / orig',
+  'intact ours / orig',
+  'errors ours / orig',
+]
+
+/**
+ * "ours / orig" of the median of `metric` over each side's repetitions.
+ */
+function medians(ours, original, metric, digits = 0) {
+  const one = (list) => fmt(median(list.map(metric)), digits)
+  return pair(one(ours), one(original))
+}
+
+/**
+ * The cells of one driver × route row of the main table.
+ */
+function mainRow(driver, route, ours, original, floor) {
+  const rps = (result) => result.rps
+  return [
+    driver,
+    route,
+    medians(ours, original, rps),
+    fmt(pairedRatio(ours, original, rps), 2),
+    pair(fmt(pairedRatio(ours, floor, rps), 2), fmt(pairedRatio(original, floor, rps), 2)),
+    medians(ours, original, (r) => r.p99Ms, 1),
+    medians(ours, original, (r) => r.cpuUsPerReq),
+    driver === 'redis' ? pair(redisCell(ours), redisCell(original)) : '–',
+    driver === 'file' ? medians(ours, original, (r) => r.fileWritesPerReq, 2) : '–',
+    pair(intactLabel(ours), intactLabel(original)),
+    pair(
+      sum(ours, (r) => r.errors),
+      sum(original, (r) => r.errors)
+    ),
+  ]
+}
+
 function mainTable(results, settings) {
   const groups = group(results)
-  const rows = [
-    '| driver | route | req/s ours / orig | ours ÷ orig | ÷ floor ours / orig | p99 ms ours / orig | CPU µs/req ours / orig | Redis cmds/req ours / orig | file writes/req ours / orig | intact ours / orig | errors ours / orig |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ]
+  const rows = [MAIN_HEADER, MAIN_HEADER.map(() => '---')]
   for (const driver of settings.drivers) {
     for (const route of settings.routes.filter((name) => name !== 'contention')) {
       const ours = groups.get(`${driver}|${route}|ours`) || []
       const original = groups.get(`${driver}|${route}|original`) || []
-      const floor = groups.get(`floor|${floorRoute(route)}|floor`) || []
-      if (!ours.length && !original.length) {
-        continue
+      const floor = groups.get(`${driver}|${route}|floor`) || []
+      if (ours.length || original.length) {
+        rows.push(mainRow(driver, route, ours, original, floor))
       }
-      const rps = (result) => result.rps
-      const cell = (list, metric, digits) => fmt(median(list.map(metric)), digits)
-      const cells = [
-        driver,
-          route,
-          pair(cell(ours, rps), cell(original, rps)),
-          fmt(pairedRatio(ours, original, rps), 2),
-          pair(fmt(pairedRatio(ours, floor, rps), 2), fmt(pairedRatio(original, floor, rps), 2)),
-          pair(cell(ours, (r) => r.p99Ms, 1), cell(original, (r) => r.p99Ms, 1)),
-          pair(cell(ours, (r) => r.cpuUsPerReq), cell(original, (r) => r.cpuUsPerReq)),
-          driver === 'redis'
-            ? pair(cell(ours, (r) => r.redisPerReq, 2), cell(original, (r) => r.redisPerReq, 2))
-            : '–',
-          driver === 'file'
-            ? pair(cell(ours, (r) => r.fileWritesPerReq, 2), cell(original, (r) => r.fileWritesPerReq, 2))
-            : '–',
-          pair(intactLabel(ours), intactLabel(original)),
-          pair(sum(ours, (r) => r.errors), sum(original, (r) => r.errors)),
-      ]
-      rows.push(`| ${cells.join(' | ')} |`)
     }
   }
-  return rows.join('\n')
+  return rows.map((cells) => `| ${cells.join(' | ')} |`).join('\n')
 }
 
+/**
+ * The floor per route, over every group it ran in (each driver, each repetition;
+ * read-shared's floor cells are the floor's read).
+ */
 function floorTable(results) {
-  const groups = group(results.filter((result) => result.pkg === 'floor'))
-  const rows = ['| route | req/s | p99 ms | CPU µs/req | errors |', '| --- | --- | --- | --- | --- |']
-  for (const [key, list] of groups) {
-    const route = key.split('|')[1]
-    rows.push(
-      `| ${route} | ${fmt(median(list.map((r) => r.rps)))} | ${fmt(median(list.map((r) => r.p99Ms)), 1)} | ` +
-        `${fmt(median(list.map((r) => r.cpuUsPerReq)))} | ${sum(list, (r) => r.errors)} |`
-    )
+  const byRoute = new Map()
+  for (const result of results.filter((r) => r.pkg === 'floor')) {
+    const route = floorRoute(result.route)
+    byRoute.set(route, [...(byRoute.get(route) || []), result])
   }
-  return rows.join('\n')
+  const rows = [
+    ['route', 'req/s', 'p99 ms', 'CPU µs/req', 'cells', 'errors'],
+    ['---', '---', '---', '---', '---', '---'],
+  ]
+  for (const [route, list] of byRoute) {
+    const one = (metric, digits = 0) => fmt(median(list.map(metric)), digits)
+    rows.push([
+      route,
+      one((r) => r.rps),
+      one((r) => r.p99Ms, 1),
+      one((r) => r.cpuUsPerReq),
+      list.length,
+      sum(list, (r) => r.errors),
+    ])
+  }
+  return rows.map((cells) => `| ${cells.join(' | ')} |`).join('\n')
+}
+
+const CONTENTION_HEADER = [
+  'driver',
+  'req/s ours / orig',
+  'p99 ms ours / orig',
+  '2xx ours / orig',
+  'applied ours / orig',
+  'lost updates ours / orig',
+  'errors ours / orig',
+  'intact ours / orig',
+]
+
+/**
+ * The cells of one driver's contention row. Lost updates are 2xx responses whose
+ * increment is not in the store; the cookie driver's store is the replayed cookie,
+ * so it has none to lose.
+ */
+function contentionRow(driver, ours, original) {
+  const serverSide = driver !== 'cookie'
+  const lost = (r) => Math.max(0, r.ok - r.applied)
+  return [
+    driver,
+    medians(ours, original, (r) => r.rps),
+    medians(ours, original, (r) => r.p99Ms, 1),
+    medians(ours, original, (r) => r.ok),
+    serverSide ? medians(ours, original, (r) => r.applied) : 'n/a',
+    serverSide ? medians(ours, original, lost) : 'n/a',
+    pair(
+      sum(ours, (r) => r.errors),
+      sum(original, (r) => r.errors)
+    ),
+    pair(intactLabel(ours), intactLabel(original)),
+  ]
 }
 
 function contentionTable(results, settings) {
   const groups = group(results)
-  const rows = [
-    '| driver | req/s ours / orig | p99 ms ours / orig | 2xx ours / orig | applied ours / orig | lost updates ours / orig | errors ours / orig | intact ours / orig |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-  ]
+  const rows = [CONTENTION_HEADER, CONTENTION_HEADER.map(() => '---')]
   for (const driver of settings.drivers) {
     const ours = groups.get(`${driver}|contention|ours`) || []
     const original = groups.get(`${driver}|contention|original`) || []
-    if (!ours.length && !original.length) {
-      continue
+    if (ours.length || original.length) {
+      rows.push(contentionRow(driver, ours, original))
     }
-    const lost = (list) =>
-      driver === 'cookie' ? 'n/a' : fmt(median(list.map((r) => Math.max(0, r.ok - r.applied))))
-    const cell = (list, metric, digits) => fmt(median(list.map(metric)), digits)
-    rows.push(
-      `| ${driver} | ${pair(cell(ours, (r) => r.rps), cell(original, (r) => r.rps))} | ` +
-        `${pair(cell(ours, (r) => r.p99Ms, 1), cell(original, (r) => r.p99Ms, 1))} | ` +
-        `${pair(cell(ours, (r) => r.ok), cell(original, (r) => r.ok))} | ` +
-        `${driver === 'cookie' ? 'n/a' : pair(cell(ours, (r) => r.applied), cell(original, (r) => r.applied))} | ` +
-        `${pair(lost(ours), lost(original))} | ` +
-        `${pair(sum(ours, (r) => r.errors), sum(original, (r) => r.errors))} | ` +
-        `${pair(intactLabel(ours), intactLabel(original))} |`
-    )
   }
-  return rows.join('\n')
+  return rows.map((cells) => `| ${cells.join(' | ')} |`).join('\n')
 }
 
 /**
  * Per-request breakdown of Redis commands and file events, medians over reps.
  */
-function detailsTable(results) {
-  const rows = ['| cell | Redis commands per request | file events per request |', '| --- | --- | --- |']
-  const groups = group(results.filter((r) => r.driver === 'redis' || r.driver === 'file'))
-  for (const [key, list] of groups) {
-    const breakdown = (field) => {
-      const names = [...new Set(list.flatMap((r) => Object.keys(r[field] || {})))].sort()
-      return (
-        names
-          .map((name) => `${name} ${fmt(median(list.map((r) => (r[field][name] || 0) / r.requests)), 2)}`)
-          .join(', ') || '–'
-      )
-    }
-    rows.push(`| ${key.replace(/\|/g, ' ')} | ${breakdown('redisCommands')} | ${breakdown('fileEvents')} |`)
-  }
-  return rows.join('\n')
+/**
+ * `name value` pairs of one counter field (redisCommands or fileOps) per request,
+ * medians over repetitions, leaving out what rounds to zero.
+ */
+function breakdown(list, field, perRequest) {
+  const names = [...new Set(list.flatMap((r) => Object.keys(r[field] || {})))].sort()
+  const value = (name) => median(list.map((r) => (r[field][name] || 0) / perRequest(r)))
+  const shown = names.filter((name) => name !== 'requests' && value(name) >= 0.005)
+  return shown.map((name) => `${name} ${fmt(value(name), 2)}`).join(', ') || '–'
 }
 
-function renderReport({ results, settings, meta }) {
-  const sections = [
-    `# Session benchmark: ours vs @adonisjs/session@6.4.0`,
-    '',
+function detailsTable(results) {
+  const rows = [
+    ['cell', 'Redis commands per request', 'file-system calls per request (strace sample)'],
+    ['---', '---', '---'],
+  ]
+  const detailed = (r) => r.pkg !== 'floor' && (r.driver === 'redis' || r.driver === 'file')
+  const groups = group(results.filter(detailed))
+  for (const [key, list] of groups) {
+    rows.push([
+      key.replace(/\|/g, ' '),
+      breakdown(list, 'redisCommands', (r) => r.received),
+      breakdown(list, 'fileOps', (r) => r.fileOps.requests),
+    ])
+  }
+  return rows.map((cells) => `| ${cells.join(' | ')} |`).join('\n')
+}
+
+/**
+ * The lines under the title: when, where, what was compared and how.
+ */
+function header(settings, meta) {
+  const lines = [
     `Run ${meta.date} on ${meta.machine}.`,
     '',
     `- ours: ${meta.ours}; orig: ${meta.original}`,
-    `- ${settings.duration} s per cell after ${settings.warmup} s warm-up, ${settings.reps} repetitions (medians), ${settings.connections} connections, wrk ${meta.wrk}, Node ${process.version}, Redis ${meta.redis} db ${settings.redisDb}`,
-    `- drivers: ${settings.drivers.join(', ')}; routes: ${settings.routes.join(', ')}; wall time ${meta.wallMinutes} min`,
+    `- ${settings.duration} s per cell after ${settings.warmup} s warm-up, ` +
+      `${settings.reps} repetitions (medians), ${settings.connections} connections, ` +
+      `wrk ${meta.wrk}, Node ${process.version}, Redis ${meta.redis} db ${settings.redisDb}`,
+    `- drivers: ${settings.drivers.join(', ')}; routes: ${settings.routes.join(', ')}; ` +
+      `wall time ${meta.wallMinutes} min`,
   ]
   if (!meta.isDefault) {
-    sections.push(`- **Not the default run** (short or partial settings): for harness checks only, not for conclusions.`)
+    lines.push(
+      '- **Not the default run** (short or partial settings): for checks, not conclusions.'
+    )
   }
   if (meta.standIn) {
-    sections.push(`- **Stand-in**: the "ours" slot holds @adonisjs/session@6.4.0 too (BENCH_OURS=original).`)
+    lines.push(
+      '- **Stand-in**: the ours slot holds @adonisjs/session@6.4.0 too (BENCH_OURS=original).'
+    )
   }
-  sections.push('', mainTable(results, settings))
-  if (results.some((r) => r.route === 'contention')) {
-    sections.push('', '## Contention: all connections increment one session', '', contentionTable(results, settings))
+  return lines
+}
+
+function renderReport({ results, settings, meta }) {
+  const has = (predicate) => results.some(predicate)
+  const sections = ['# Session benchmark: ours vs @adonisjs/session@6.4.0', '']
+  sections.push(...header(settings, meta), '', mainTable(results, settings))
+  if (has((r) => r.redisForeign > 0 && r.route !== 'contention')) {
+    sections.push('', FOREIGN_NOTE)
   }
-  if (results.some((r) => r.pkg === 'floor')) {
-    sections.push('', '## Floor: sessions disabled (`enabled: false`)', '', floorTable(results))
+  if (has((r) => r.route === 'contention')) {
+    const title = '## Contention: all connections increment one session'
+    sections.push('', title, '', contentionTable(results, settings))
   }
-  if (results.some((r) => r.driver === 'redis' || r.driver === 'file')) {
+  if (has((r) => r.pkg === 'floor')) {
+    const title = '## Floor: sessions disabled (`enabled: false`), medians over all its cells'
+    sections.push('', title, '', floorTable(results))
+  }
+  if (has((r) => r.driver === 'redis' || r.driver === 'file')) {
     sections.push('', '## Per-request breakdown', '', detailsTable(results))
   }
   return sections.join('\n') + '\n'
 }
+
+const FOREIGN_NOTE =
+  '\\* Another Redis client was active during the cell: its commands are in these counts ' +
+  '(`BENCH_REDIS_SPAWN=1` gives the run a Redis of its own).'
 
 module.exports = { renderReport, median }

@@ -11,7 +11,7 @@ const { get } = require('./http')
 const running = new Set()
 
 /**
- * Remembers a child process (server, wrk, inotifywait) so an aborted run can stop
+ * Remembers a child process (server, wrk, strace, redis-server) so an aborted run can stop
  * exactly the processes it started.
  */
 function track(child) {
@@ -30,7 +30,7 @@ async function startServer({ name, appDir, port, env, expectVersion, logDir }) {
   const child = spawn(process.execPath, ['server.js'], {
     cwd: appDir,
     env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   })
   track(child)
   child.stderr.pipe(log)
@@ -43,7 +43,10 @@ async function startServer({ name, appDir, port, env, expectVersion, logDir }) {
 function waitForReport(child, log, timeoutMs) {
   return new Promise((resolve, reject) => {
     let buffer = ''
-    const timer = setTimeout(() => fail(new Error('server did not report ready in time')), timeoutMs)
+    const timer = setTimeout(
+      () => fail(new Error('server did not report ready in time')),
+      timeoutMs
+    )
     function fail(error) {
       clearTimeout(timer)
       reject(error)
@@ -51,9 +54,13 @@ function waitForReport(child, log, timeoutMs) {
     child.on('exit', (code) => fail(new Error(`server exited early with code ${code}`)))
     child.stdout.on('data', (chunk) => {
       log.write(chunk)
+      if (buffer === null) {
+        return
+      }
       buffer += chunk
       const line = buffer.split('\n').find((text) => text.includes('"bench":"ready"'))
       if (line) {
+        buffer = null
         clearTimeout(timer)
         resolve(JSON.parse(line))
       }
@@ -94,13 +101,31 @@ async function waitForHttp(port, child) {
 }
 
 /**
- * SIGTERM, then SIGKILL after 5 s, to this one child only.
+ * How many requests the server has received so far (asked over IPC).
+ */
+function requestsReceived(server) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not report its count')), 5000)
+    function onMessage(message) {
+      if (message && message.bench === 'requests') {
+        clearTimeout(timer)
+        server.child.off('message', onMessage)
+        resolve(message.received)
+      }
+    }
+    server.child.on('message', onMessage)
+    server.child.send('bench:requests')
+  })
+}
+
+/**
+ * SIGTERM (or `signal`), then SIGKILL after 5 s, to this one child only.
  */
 function stopServer(server) {
   return stopChild(server.child)
 }
 
-function stopChild(child) {
+function stopChild(child, signal = 'SIGTERM') {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve()
   }
@@ -110,7 +135,7 @@ function stopChild(child) {
       clearTimeout(timer)
       resolve()
     })
-    child.kill('SIGTERM')
+    child.kill(signal)
   })
 }
 
@@ -118,7 +143,7 @@ function stopChild(child) {
  * Used on abort: stops every child this harness started, and nothing else.
  */
 function stopAll() {
-  return Promise.all([...running].map(stopChild))
+  return Promise.all([...running].map((child) => stopChild(child)))
 }
 
-module.exports = { startServer, stopServer, stopAll, stopChild, track }
+module.exports = { startServer, stopServer, stopAll, stopChild, track, requestsReceived }

@@ -22,6 +22,21 @@ function positive(name, fallback) {
 }
 
 /**
+ * Whole seconds (wrk takes no fractions); `allowZero` for the optional warm-up.
+ */
+function seconds(name, fallback, allowZero = false) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') {
+    return fallback
+  }
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new Error(`${name} must be a whole number of seconds, got "${raw}"`)
+  }
+  return value
+}
+
+/**
  * Parses a comma separated subset of `allowed`.
  */
 function subset(name, allowed) {
@@ -29,7 +44,10 @@ function subset(name, allowed) {
   if (!raw) {
     return allowed.slice()
   }
-  const picked = raw.split(',').map((item) => item.trim()).filter(Boolean)
+  const picked = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
   const unknown = picked.filter((item) => !allowed.includes(item))
   if (unknown.length) {
     throw new Error(`${name}: unknown ${unknown.join(', ')} (allowed: ${allowed.join(', ')})`)
@@ -39,15 +57,19 @@ function subset(name, allowed) {
 
 function readSettings() {
   const settings = {
-    duration: positive('BENCH_DURATION', 10),
+    duration: seconds('BENCH_DURATION', 10),
     reps: Math.round(positive('BENCH_REPS', 3)),
-    warmup: positive('BENCH_WARMUP', 1),
+    warmup: seconds('BENCH_WARMUP', 1, true),
+    traceSeconds: seconds('BENCH_TRACE_SECONDS', 2),
     connections: Math.round(positive('BENCH_CONNECTIONS', 50)),
     drivers: subset('BENCH_DRIVERS', ALL_DRIVERS),
     routes: subset('BENCH_ROUTES', ALL_ROUTES),
     floor: process.env.BENCH_FLOOR !== '0',
     ours: process.env.BENCH_OURS || 'pack',
-    redisPort: Math.round(positive('BENCH_REDIS_PORT', 6379)),
+    redisSpawn: process.env.BENCH_REDIS_SPAWN === '1',
+    redisPort: Math.round(
+      positive('BENCH_REDIS_PORT', process.env.BENCH_REDIS_SPAWN === '1' ? 6390 : 6379)
+    ),
     redisDb: Number(process.env.BENCH_REDIS_DB || 5),
     portBase: Math.round(positive('BENCH_PORT_BASE', 3401)),
     maxMinutes: positive('BENCH_MAX_MINUTES', 55),

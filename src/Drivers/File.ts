@@ -15,6 +15,7 @@ import { decodePayload, encodePayload } from '../Payload'
 import { isValidSessionId } from '../SessionId'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import debug from '../debug'
+import { inLine } from './queue'
 
 /**
  * Waiting for another process's lock on a session file: up to ~5s
@@ -24,28 +25,6 @@ const LOCK_OPTIONS = {
   stale: 5000,
   retries: { retries: 250, factor: 1, minTimeout: 5, maxTimeout: 20, randomize: true },
   onCompromised: (error: Error) => debug('session file lock compromised: %s', error.message),
-}
-
-/**
- * In-process queue per file, so concurrent requests of one process wait in
- * line instead of polling the cross-process lock
- */
-const queues: Map<string, Promise<unknown>> = new Map()
-
-function serialise<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) || Promise.resolve()
-  const run = previous.then(task, task)
-  const tail = run.then(
-    () => {},
-    () => {}
-  )
-  queues.set(key, tail)
-  tail.then(() => {
-    if (queues.get(key) === tail) {
-      queues.delete(key)
-    }
-  })
-  return run
 }
 
 /**
@@ -83,7 +62,7 @@ export class FileDriver implements SessionDriverContract {
    */
   public async update(sessionId: string, updater: SessionUpdater): Promise<void> {
     const file = this.pathFor(sessionId)
-    await serialise(file, () => this.withLock(file, async () => {
+    await inLine(file, () => this.withLock(file, async () => {
       const current = await this.readFile(file, sessionId)
       const next = updater(current ? current.values : null)
       if (next === null) {

@@ -10,6 +10,7 @@ import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Sessio
 import { SessionRuntimeException, SessionStoreUnavailableException } from '../errors'
 import { decodePayload, encodePayload } from '../Payload'
 import { ResolvedSessionConfig } from '../SessionManager/config'
+import { inLine } from './queue'
 
 /**
  * The part of an `@adonisjs/redis` connection (plain or cluster) the driver
@@ -105,6 +106,10 @@ export class RedisDriver implements SessionDriverContract {
    * request wrote meanwhile
    */
   public async update(sessionId: string, updater: SessionUpdater): Promise<void> {
+    await inLine(`redis:${this.name}:${sessionId}`, () => this.compareAndSet(sessionId, updater))
+  }
+
+  private async compareAndSet(sessionId: string, updater: SessionUpdater): Promise<void> {
     let base =
       this.readPayload && this.readPayload.sessionId === sessionId
         ? this.readPayload.payload
@@ -126,6 +131,9 @@ export class RedisDriver implements SessionDriverContract {
         )
       }
       base = current ?? null
+      if (attempt >= 3) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt))
+      }
     }
     throw SessionRuntimeException.tooManyConflicts(sessionId)
   }

@@ -29,10 +29,7 @@ test.group(`Browser (${process.env.E2E_SESSION_DRIVER || 'cookie'} driver)`, () 
     await page.fill('#body', '')
     await Promise.all([page.waitForURL('**/posts'), page.click('#save-post')])
 
-    assert.equal(
-      await page.textContent('#title-error'),
-      'Title must be at least 3 characters long'
-    )
+    assert.equal(await page.textContent('#title-error'), 'Title must be at least 3 characters long')
     assert.equal(await page.textContent('#body-error'), 'Body is required')
     assert.equal(await page.inputValue('#title'), 'ab')
 

@@ -29,9 +29,7 @@ test.group('Cart', () => {
     response.assertSession('cartUpdatedAt')
   })
 
-  test('flashes an error for an invalid quantity and leaves the cart alone', async ({
-    client,
-  }) => {
+  test('flashes an error for an invalid quantity and leaves the cart alone', async ({ client }) => {
     const response = await client
       .post('/cart')
       .form({ quantity: 'many' })

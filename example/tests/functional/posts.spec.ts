@@ -19,6 +19,18 @@ test.group('Posts form', () => {
     response.assertSessionMissing('posts')
   })
 
+  test('never flashes the keys listed in "dontFlash"', async ({ client }) => {
+    const response = await client
+      .post('/posts')
+      .form({ title: 'ab', body: '', password: 'hunter2', password_confirmation: 'hunter2' })
+      .withCsrfToken()
+      .redirects(0)
+
+    response.assertFlashMessage('title', 'ab')
+    response.assertFlashMissing('password')
+    response.assertFlashMissing('password_confirmation')
+  })
+
   test('renders flashed errors and old input in the form', async ({ client }) => {
     const response = await client.get('/posts').flashMessages({
       title: 'ab',
@@ -54,7 +66,10 @@ test.group('Posts form', () => {
   })
 
   test('refuses a POST without a CSRF token', async ({ client }) => {
-    const response = await client.post('/posts').form({ title: 'Hello', body: 'World' }).redirects(0)
+    const response = await client
+      .post('/posts')
+      .form({ title: 'Hello', body: 'World' })
+      .redirects(0)
 
     response.assertStatus(403)
     response.assertTextIncludes('The form was sent without a valid CSRF token.')

@@ -51,7 +51,7 @@ function serverEnv(): NodeJS.ProcessEnv {
     APP_NAME: 'SessionDemoE2E',
     APP_KEY: process.env.APP_KEY || 'e2e-only-app-key-not-a-secret-0123456789',
     CACHE_VIEWS: 'false',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'error',
     SESSION_DRIVER: e2eDriver,
     REDIS_CONNECTION: 'local',
     REDIS_HOST: process.env.REDIS_HOST || '127.0.0.1',

@@ -1,0 +1,22 @@
+/*
+ * @adonisjs/session
+ *
+ * Real Redis for the tests, on REDIS_HOST:REDIS_PORT (db REDIS_DB)
+ */
+
+import Redis from 'ioredis'
+import { REDIS_DB, REDIS_HOST, REDIS_PORT } from './app'
+
+/**
+ * The `config/redis` connections the test apps use
+ */
+export const redisConnections = {
+  local: { host: REDIS_HOST, port: REDIS_PORT, db: REDIS_DB, password: '' },
+}
+
+/**
+ * A direct client, to look at what the driver stored
+ */
+export function redisClient() {
+  return new Redis({ host: REDIS_HOST, port: REDIS_PORT, db: REDIS_DB, lazyConnect: false })
+}
