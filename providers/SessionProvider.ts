@@ -22,6 +22,18 @@ export default class SessionProvider {
     })
   }
 
+  /**
+   * Resolve the configured driver once the app is ready, so that an
+   * unknown driver or a missing driver setting fails at startup, not on the
+   * first request. Extensions are registered during boot, before this.
+   */
+  public ready() {
+    const Session = this.app.container.use('Adonis/Addons/Session') as any
+    if (Session.isEnabled()) {
+      Session.validateDriver()
+    }
+  }
+
   public boot() {
     this.app.container.withBindings(
       ['Adonis/Core/Server', 'Adonis/Core/HttpContext', 'Adonis/Addons/Session'],

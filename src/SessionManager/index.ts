@@ -105,6 +105,13 @@ export class SessionManager implements SessionManagerContract {
   }
 
   /**
+   * Resolve the configured driver now, raising its config errors
+   */
+  public validateDriver() {
+    this.factory = this.factory || this.resolveFactory()
+  }
+
+  /**
    * The file sweeper, when the file driver is configured
    */
   public sweeper(): FileSweeper | null {

@@ -48,6 +48,11 @@ export type AppOptions = {
    * app.http.cookie defaults
    */
   httpCookie?: Record<string, any>
+  /**
+   * Session provider to register instead of ours, e.g. 6.4's
+   * 'session-original/build/providers/SessionProvider' for upgrade tests
+   */
+  sessionProvider?: string
 }
 
 export type TestApp = {
@@ -123,7 +128,7 @@ export async function setupApp(
   }
 
   const app = new Application(appRoot, 'web', {
-    providers: ['@adonisjs/core', ...(options.providers || []), join(ROOT, 'providers/SessionProvider')],
+    providers: ['@adonisjs/core', ...(options.providers || []), options.sessionProvider || join(ROOT, 'providers/SessionProvider')],
   })
   await app.setup()
   await app.registerProviders()
@@ -131,6 +136,7 @@ export async function setupApp(
     await options.beforeBoot(app)
   }
   await app.bootProviders()
+  await app.start()
 
   const Server = app.container.use('Adonis/Core/Server')
   const BodyParser = app.container.use('Adonis/Core/BodyParser')

@@ -108,3 +108,15 @@ export class Browser {
     return { status: response.status, text, json, headers: response.headers, setCookies }
   }
 }
+
+/**
+ * The error message of a failed response: the JSON `message`, or the first
+ * line of the stack the framework sends while NODE_ENV is test
+ */
+export function errorMessage(response: BrowserResponse): string {
+  if (response.json && typeof response.json.message === 'string') {
+    return response.json.message
+  }
+  const firstLine = response.text.split('\n')[0]
+  return firstLine.replace(/^[A-Za-z]*(Exception|Error): /, '')
+}

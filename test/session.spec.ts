@@ -1,0 +1,341 @@
+/*
+ * @adonisjs/session
+ *
+ * The per-request API through real HTTP round trips (memory and cookie
+ * drivers); driver-independent behaviour lives here, driver cases in the
+ * contract suite.
+ */
+
+import { test } from '@japa/runner'
+import { setupApp, TestApp } from './helpers/app'
+import { Browser, errorMessage } from './helpers/browser'
+import { defineSessionRoutes } from './helpers/routes'
+
+const base = {
+  enabled: true,
+  driver: 'memory',
+  cookieName: 'adonis-session',
+  clearWithBrowser: false,
+  age: '2h',
+  cookie: {},
+}
+
+async function boot(
+  config: Record<string, any> = {},
+  routes?: (app: TestApp) => void
+): Promise<{ app: TestApp; browser: Browser }> {
+  const app = await setupApp({ ...base, ...config })
+  defineSessionRoutes(app.Route)
+  routes?.(app)
+  return { app, browser: new Browser(await app.listen()) }
+}
+
+test.group('session API', (group) => {
+  let app: TestApp
+  group.each.teardown(() => app?.close())
+
+  test('get returns the default for undefined and null values', async ({ assert }) => {
+    ;({ app } = await boot())
+    const browser = new Browser(app.url)
+    await browser.post('/put', { nothing: null, zero: 0, empty: '', no: false })
+    assert.deepEqual((await browser.get('/get/nothing')).json, { value: 'default' })
+    assert.deepEqual((await browser.get('/get/missing')).json, { value: 'default' })
+    assert.deepEqual((await browser.get('/get/zero')).json, { value: 0 })
+    assert.deepEqual((await browser.get('/get/empty')).json, { value: '' })
+    assert.deepEqual((await browser.get('/get/no')).json, { value: false })
+  })
+
+  test('has is true for stored values except null and empty arrays', async ({ assert }) => {
+    ;({ app } = await boot())
+    const browser = new Browser(app.url)
+    await browser.post('/put', { zero: 0, empty: '', no: false, list: [], items: [1], nil: null })
+    for (const [key, expected] of Object.entries({
+      zero: true,
+      empty: true,
+      no: true,
+      list: false,
+      items: true,
+      nil: false,
+      missing: false,
+    })) {
+      assert.deepEqual((await browser.get(`/has/${key}`)).json, { has: expected }, key)
+    }
+  })
+
+  test('increment on a non-number raises an exception', async ({ assert }) => {
+    ;({ app } = await boot())
+    const browser = new Browser(app.url)
+    await browser.post('/put', { name: 'virk' })
+    const response = await browser.get('/increment/name', { accept: 'application/json' })
+    assert.equal(response.status, 500)
+    assert.equal(
+      errorMessage(response),
+      'E_RUNTIME_EXCEPTION: Cannot increment "name", since its current value is not a number'
+    )
+  })
+
+  test('in-place edits of a value read from the session are persisted', async ({ assert }) => {
+    ;({ app } = await boot({}, ({ Route }) => {
+      Route.get('/push', ({ session }) => {
+        session.get('cart').items.push(session.get('cart').items.length + 1)
+        return session.all()
+      })
+    }))
+    const browser = new Browser(app.url)
+    await browser.post('/put', { cart: { items: [] } })
+    await browser.get('/push')
+    await browser.get('/push')
+    assert.deepEqual((await browser.get('/all')).json.values, { cart: { items: [1, 2] } })
+  })
+
+  test('using the session before initiate raises E_RUNTIME_EXCEPTION', async ({ assert }) => {
+    ;({ app } = await boot({ enabled: false }, ({ Route }) => {
+      Route.get('/early', ({ session }) => session.get('x'))
+    }))
+    const response = await new Browser(app.url).get('/early', { accept: 'application/json' })
+    assert.equal(response.status, 500)
+    assert.equal(
+      errorMessage(response),
+      'E_RUNTIME_EXCEPTION: Session store is not initiated yet. Make sure sessions are enabled in "config/session" file and the session hook has run (or call "await session.initiate(false)")'
+    )
+  })
+
+  test('a readonly session refuses every mutation and writes nothing', async ({ assert }) => {
+    ;({ app } = await boot({}, ({ Route }) => {
+      Route.get('/readonly', async (ctx) => {
+        const readonly = app.manager.create(ctx)
+        await readonly.initiate(true)
+        const errors: string[] = []
+        const attempts: Array<() => void> = [
+          () => readonly.put('a', 1),
+          () => readonly.forget('a'),
+          () => readonly.increment('a'),
+          () => readonly.clear(),
+          () => readonly.flash('a', 1),
+          () => readonly.flashAll(),
+        ]
+        for (const attempt of attempts) {
+          try {
+            attempt()
+          } catch (error) {
+            errors.push(error.message)
+          }
+        }
+        await readonly.commit()
+        return { readonly: readonly.readonly, values: readonly.all(), errors }
+      })
+    }))
+    const browser = new Browser(app.url)
+    await browser.post('/put', { a: 1 })
+    const response = await browser.get('/readonly')
+    assert.isTrue(response.json.readonly)
+    assert.deepEqual(response.json.values, { a: 1 })
+    assert.lengthOf(response.json.errors, 6)
+    for (const message of response.json.errors) {
+      assert.equal(
+        message,
+        'E_RUNTIME_EXCEPTION: Session store is in readonly mode and cannot be mutated'
+      )
+    }
+    assert.deepEqual((await browser.get('/all')).json.values, { a: 1 })
+  })
+})
+
+test.group('session flash messages', (group) => {
+  let app: TestApp
+  group.each.teardown(() => app?.close())
+
+  test('flashAll keeps the request body at the top level, without passwords', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot())
+    const browser = new Browser(app.url)
+    await browser.post('/flash-all', {
+      title: '',
+      email: 'virk@adonisjs.com',
+      password: 'secret',
+      password_confirmation: 'secret',
+    })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {
+      title: '',
+      email: 'virk@adonisjs.com',
+    })
+  })
+
+  test('flashOnly and flashExcept pick and omit fields, dot paths included', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot())
+    const browser = new Browser(app.url)
+    const body = { title: 'Hello', _csrf: 'token', meta: { author: 'virk', tags: ['a'] }, extra: 1 }
+    await browser.post('/flash-only', body)
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {
+      title: 'Hello',
+      meta: { author: 'virk' },
+    })
+    await browser.post('/flash-except', body)
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {
+      title: 'Hello',
+      meta: { author: 'virk', tags: ['a'] },
+      extra: 1,
+    })
+  })
+
+  test('dontFlash is configurable', async ({ assert }) => {
+    ;({ app } = await boot({ dontFlash: ['secret', 'card.number'] }))
+    const browser = new Browser(app.url)
+    await browser.post('/flash-all', { secret: 'x', password: 'kept', card: { number: 1, name: 'A' } })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {
+      password: 'kept',
+      card: { name: 'A' },
+    })
+  })
+
+  test('explicit flash messages win over flashed input', async ({ assert }) => {
+    ;({ app } = await boot({}, ({ Route }) => {
+      Route.post('/both', ({ session }) => {
+        session.flash('title', 'from flash')
+        session.flashAll()
+        return 'ok'
+      })
+    }))
+    const browser = new Browser(app.url)
+    await browser.post('/both', { title: 'from input', body: 'text' })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {
+      title: 'from flash',
+      body: 'text',
+    })
+  })
+
+  test('reflash, reflashOnly and reflashExcept carry messages one more request', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot())
+    const browser = new Browser(app.url)
+    const messages = { errors: { title: 'required' }, success: 'saved' }
+
+    await browser.post('/flash', messages)
+    assert.deepEqual((await browser.get('/reflash')).json, messages)
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, messages)
+
+    await browser.post('/flash', messages)
+    await browser.get('/reflash-only')
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {
+      errors: { title: 'required' },
+    })
+
+    await browser.post('/flash', messages)
+    await browser.get('/reflash-except')
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, { success: 'saved' })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {})
+  })
+
+  test('flash survives a redirect and is gone after', async ({ assert }) => {
+    ;({ app } = await boot({}, ({ Route }) => {
+      Route.get('/redirecting', ({ session, response }) => {
+        session.flash('message', 'Hello world')
+        response.redirect('/see-message')
+      })
+      Route.get('/see-message', ({ session }) => session.flashMessages.get('message', 'none'))
+    }))
+    const browser = new Browser(app.url)
+    const redirect = await browser.get('/redirecting')
+    assert.equal(redirect.status, 302)
+    assert.equal(redirect.headers.get('location'), '/see-message')
+    assert.equal((await browser.get('/see-message')).text, 'Hello world')
+    assert.equal((await browser.get('/see-message')).text, 'none')
+  })
+})
+
+test.group('session cookies', (group) => {
+  let app: TestApp
+  group.each.teardown(() => app?.close())
+
+  test('every response re-sends the id cookie with a fresh Max-Age', async ({ assert }) => {
+    ;({ app } = await boot({ age: 90 * 60 * 1000, cookie: { sameSite: 'lax', httpOnly: true } }))
+    const browser = new Browser(app.url)
+    const first = await browser.get('/noop')
+    const second = await browser.get('/noop')
+    for (const response of [first, second]) {
+      const [cookie] = response.setCookies
+      assert.equal(cookie.name, 'adonis-session')
+      assert.equal(cookie.attributes['max-age'], '5400')
+      assert.equal(cookie.attributes['samesite'], 'Lax')
+      assert.isTrue(cookie.attributes['httponly'])
+      assert.equal(cookie.attributes['path'], '/')
+    }
+    assert.equal(first.setCookies[0].value, second.setCookies[0].value)
+  })
+
+  test('clearWithBrowser sends browser-session cookies', async ({ assert }) => {
+    ;({ app } = await boot({ clearWithBrowser: true, driver: 'cookie' }))
+    const browser = new Browser(app.url)
+    const response = await browser.post('/put', { a: 1 })
+    assert.lengthOf(response.setCookies, 2)
+    for (const cookie of response.setCookies) {
+      assert.notProperty(cookie.attributes, 'max-age')
+      assert.notProperty(cookie.attributes, 'expires')
+    }
+    assert.deepEqual((await browser.get('/all')).json.values, { a: 1 })
+  })
+
+  test('enabled: false means no hooks, no cookie and no store access', async ({ assert }) => {
+    ;({ app } = await boot({ enabled: false }))
+    const response = await new Browser(app.url).get('/noop')
+    assert.equal(response.text, 'ok')
+    assert.lengthOf(response.setCookies, 0)
+  })
+
+  test('the cookie driver refuses a cookie browsers would drop', async ({ assert }) => {
+    ;({ app } = await boot({ driver: 'cookie' }))
+    const browser = new Browser(app.url)
+    await browser.post('/put', { small: 'value' })
+    const response = await browser.post(
+      '/put',
+      { big: 'x'.repeat(4000) },
+      { accept: 'application/json' }
+    )
+    assert.equal(response.status, 500)
+    const dataCookie = response.setCookies.find((cookie) => cookie.name !== 'adonis-session')
+    assert.isUndefined(dataCookie)
+    assert.match(
+      errorMessage(response),
+      /^E_SESSION_COOKIE_TOO_LARGE: Session cookie "[A-Za-z0-9_-]{32}" would be \d{4} bytes, over the 4096 bytes browsers keep\. Store less in the session, or switch to the file or redis driver in "config\/session" file$/
+    )
+    assert.deepEqual((await browser.get('/all')).json.values, { small: 'value' })
+  })
+
+  test('the largest cookie that fits is sent whole', async ({ assert }) => {
+    ;({ app } = await boot({ driver: 'cookie' }))
+    const browser = new Browser(app.url)
+    const response = await browser.post('/put', { text: 'x'.repeat(2500) })
+    assert.equal(response.status, 200)
+    const raw = response.headers
+      .getSetCookie()
+      .find((header) => !header.startsWith('adonis-session='))!
+    assert.isBelow(Buffer.byteLength(raw), 4097)
+    assert.equal((await browser.get('/get/text')).json.value.length, 2500)
+  })
+
+  test('regenerate clears the old data cookie of the cookie driver', async ({ assert }) => {
+    ;({ app } = await boot({ driver: 'cookie' }))
+    const browser = new Browser(app.url)
+    await browser.post('/put', { a: 1 })
+    const oldId = (await browser.get('/all')).json.id
+    const response = await browser.get('/regenerate')
+    const cleared = response.setCookies.find((cookie) => cookie.name === oldId)!
+    assert.equal(cleared.value, '')
+    assert.equal(cleared.attributes['max-age'], '-1')
+    assert.isFalse(browser.cookies.has(oldId))
+    assert.deepEqual([...browser.cookies.keys()].sort(), ['adonis-session', response.json.id].sort())
+  })
+
+  test('a replayed data cookie past its age reads as empty', async ({ assert }) => {
+    ;({ app } = await boot({ driver: 'cookie', age: 1000 }))
+    const browser = new Browser(app.url)
+    await browser.post('/put', { a: 1 })
+    const replay = browser.clone()
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    assert.deepEqual((await replay.get('/all')).json.values, {})
+  }).timeout(10000)
+})
