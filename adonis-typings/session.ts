@@ -104,9 +104,7 @@ declare module '@ioc:Adonis/Addons/Session' {
    * Computes the values to store from the values currently stored (`null`
    * when there are none). Returning `null` deletes the record.
    */
-  export type SessionUpdater = (
-    current: Record<string, any> | null
-  ) => Record<string, any> | null
+  export type SessionUpdater = (current: Record<string, any> | null) => Record<string, any> | null
 
   /**
    * The contract every session driver implements. A new driver instance is

@@ -44,7 +44,12 @@ export default class SessionProvider {
     )
 
     this.app.container.withBindings(
-      ['Japa/Preset/ApiRequest', 'Japa/Preset/ApiResponse', 'Japa/Preset/ApiClient', 'Adonis/Addons/Session'],
+      [
+        'Japa/Preset/ApiRequest',
+        'Japa/Preset/ApiResponse',
+        'Japa/Preset/ApiClient',
+        'Adonis/Addons/Session',
+      ],
       (ApiRequest, ApiResponse, ApiClient, Session) => {
         const { defineTestsBindings } = require('../src/Bindings/Tests')
         defineTestsBindings(ApiRequest, ApiResponse, ApiClient, Session)

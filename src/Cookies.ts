@@ -196,7 +196,9 @@ export class SessionCookies {
     const known = typeof expiresAt === 'number' && Number.isFinite(expiresAt)
     return {
       json: JSON.stringify(values),
-      expiresAt: known ? expiresAt : Date.now() + this.config.ageMs - this.config.refreshAfterMs - 1,
+      expiresAt: known
+        ? expiresAt
+        : Date.now() + this.config.ageMs - this.config.refreshAfterMs - 1,
     }
   }
 }

@@ -94,11 +94,7 @@ export class SessionRuntimeException extends Exception {
   }
 
   public static readonly() {
-    return new this(
-      'Session store is in readonly mode and cannot be mutated',
-      500,
-      this.code
-    )
+    return new this('Session store is in readonly mode and cannot be mutated', 500, this.code)
   }
 
   public static notANumber(key: string, action: 'increment' | 'decrement') {
@@ -152,10 +148,6 @@ export class SessionStoreUnavailableException extends Exception {
   public static code = 'E_SESSION_STORE_UNAVAILABLE'
 
   public static create(driver: string, reason: string) {
-    return new this(
-      `Session store (${driver} driver) is unavailable: ${reason}`,
-      503,
-      this.code
-    )
+    return new this(`Session store (${driver} driver) is unavailable: ${reason}`, 503, this.code)
   }
 }

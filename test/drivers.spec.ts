@@ -11,7 +11,13 @@ import { MemoryDriver } from '../src/Drivers/Memory'
 import { APP_KEY } from './helpers/app'
 import { Encryption } from '@adonisjs/core/build/standalone'
 
-const base = { enabled: true, cookieName: 'adonis-session', clearWithBrowser: false, age: '2h', cookie: {} }
+const base = {
+  enabled: true,
+  cookieName: 'adonis-session',
+  clearWithBrowser: false,
+  age: '2h',
+  cookie: {},
+}
 
 driverContract('memory', {
   merges: true,
@@ -72,7 +78,8 @@ driverContract('cookie', {
     if (!raw) {
       return null
     }
-    const { __expires_at__: _expiresAt, ...values } = encryption.decrypt(raw.slice(2), id) as any
+    const values = encryption.decrypt(raw.slice(2), id) as any
+    delete values.__expires_at__
     return values
   },
 })

@@ -162,9 +162,7 @@ test.group('session flash messages', (group) => {
     })
   })
 
-  test('flashOnly and flashExcept pick and omit fields, dot paths included', async ({
-    assert,
-  }) => {
+  test('flashOnly and flashExcept pick and omit fields, dot paths included', async ({ assert }) => {
     ;({ app } = await boot())
     const browser = new Browser(app.url)
     const body = { title: 'Hello', _csrf: 'token', meta: { author: 'virk', tags: ['a'] }, extra: 1 }
@@ -184,7 +182,11 @@ test.group('session flash messages', (group) => {
   test('dontFlash is configurable', async ({ assert }) => {
     ;({ app } = await boot({ dontFlash: ['secret', 'card.number'] }))
     const browser = new Browser(app.url)
-    await browser.post('/flash-all', { secret: 'x', password: 'kept', card: { number: 1, name: 'A' } })
+    await browser.post('/flash-all', {
+      secret: 'x',
+      password: 'kept',
+      card: { number: 1, name: 'A' },
+    })
     assert.deepEqual((await browser.get('/flash-messages')).json.all, {
       password: 'kept',
       card: { name: 'A' },
@@ -327,7 +329,10 @@ test.group('session cookies', (group) => {
     assert.equal(cleared.value, '')
     assert.equal(cleared.attributes['max-age'], '-1')
     assert.isFalse(browser.cookies.has(oldId))
-    assert.deepEqual([...browser.cookies.keys()].sort(), ['adonis-session', response.json.id].sort())
+    assert.deepEqual(
+      [...browser.cookies.keys()].sort(),
+      ['adonis-session', response.json.id].sort()
+    )
   })
 
   test('a replayed data cookie past its age reads as empty', async ({ assert }) => {

@@ -16,12 +16,12 @@ export function defineTestsBindings(
   ApiRequest: any,
   ApiResponse: any,
   ApiClient: any,
-  SessionManager: SessionManager
+  Session: SessionManager
 ) {
   ApiRequest.getter(
     'sessionClient',
     function sessionClient() {
-      return SessionManager.client()
+      return Session.client()
     },
     true
   )
@@ -34,15 +34,18 @@ export function defineTestsBindings(
     return this
   })
 
-  ApiRequest.macro('flashMessages', function flashMessages(this: any, messages: Record<string, any>) {
-    if (!this.sessionClient.isEnabled()) {
-      throw new Error(
-        'Cannot set flash messages. Make sure to enable the session inside "config/session" file'
-      )
+  ApiRequest.macro(
+    'flashMessages',
+    function flashMessages(this: any, messages: Record<string, any>) {
+      if (!this.sessionClient.isEnabled()) {
+        throw new Error(
+          'Cannot set flash messages. Make sure to enable the session inside "config/session" file'
+        )
+      }
+      this.sessionClient.flashMessages.merge(withoutUnsafeKeys(messages))
+      return this
     }
-    this.sessionClient.flashMessages.merge(withoutUnsafeKeys(messages))
-    return this
-  })
+  )
 
   ApiResponse.macro('session', function session(this: any) {
     return this.sessionJar.session

@@ -70,7 +70,12 @@ export class SessionClient extends Store implements SessionClientContract {
 
     this.clear()
     this.flashMessages.clear()
-    return { cookieName: this.config.cookieName, sessionId: this.sessionId, signedSessionId, cookies }
+    return {
+      cookieName: this.config.cookieName,
+      sessionId: this.sessionId,
+      signedSessionId,
+      cookies,
+    }
   }
 
   /**

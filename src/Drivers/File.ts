@@ -62,16 +62,18 @@ export class FileDriver implements SessionDriverContract {
    */
   public async update(sessionId: string, updater: SessionUpdater): Promise<void> {
     const file = this.pathFor(sessionId)
-    await inLine(file, () => this.withLock(file, async () => {
-      const current = await this.readFile(file, sessionId)
-      const next = updater(current ? current.values : null)
-      if (next === null) {
-        await this.remove(file)
-      } else {
-        await this.replace(file, encodePayload(sessionId, next))
-      }
-      this.mtimeMs = Date.now()
-    }))
+    await inLine(file, () =>
+      this.withLock(file, async () => {
+        const current = await this.readFile(file, sessionId)
+        const next = updater(current ? current.values : null)
+        if (next === null) {
+          await this.remove(file)
+        } else {
+          await this.replace(file, encodePayload(sessionId, next))
+        }
+        this.mtimeMs = Date.now()
+      })
+    )
   }
 
   public async destroy(sessionId: string): Promise<void> {

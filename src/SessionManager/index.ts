@@ -82,7 +82,11 @@ export class SessionManager implements SessionManagerContract {
    * A session client for the Japa api-client bindings
    */
   public client(): SessionClient {
-    return new SessionClient(this.config, this.cookies, this.config.driver === 'cookie' ? null : this.createDriver())
+    return new SessionClient(
+      this.config,
+      this.cookies,
+      this.config.driver === 'cookie' ? null : this.createDriver()
+    )
   }
 
   /**
@@ -159,7 +163,8 @@ export class SessionManager implements SessionManagerContract {
     if (!location) {
       throw InvalidSessionConfigException.missingFileLocation()
     }
-    const sweeper = (this.fileSweeper = this.fileSweeper || new FileSweeper(location, this.config.ageMs))
+    const sweeper = (this.fileSweeper =
+      this.fileSweeper || new FileSweeper(location, this.config.ageMs))
     const logger = this.application.logger
     const probability = this.config.gcProbability
     return (ctx) => {

@@ -69,8 +69,10 @@ export class Store implements StoreContract {
    * True when the store holds no keys
    */
   public get isEmpty() {
-    for (const _ in this.values) {
-      return false
+    for (const key in this.values) {
+      if (key !== undefined) {
+        return false
+      }
     }
     return true
   }

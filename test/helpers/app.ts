@@ -99,7 +99,9 @@ export async function setupApp(
     trustProxy: () => true,
     etag: false,
     jsonpCallbackName: 'callback',
-    cookie: ${JSON.stringify(options.httpCookie || { path: '/', maxAge: '2h', httpOnly: true, sameSite: false })},
+    cookie: ${JSON.stringify(
+      options.httpCookie || { path: '/', maxAge: '2h', httpOnly: true, sameSite: false }
+    )},
   },
   logger: { name: 'session-tests', enabled: false, level: 'trace' },
   profiler: { enabled: true, blacklist: [], whitelist: [] },
@@ -112,9 +114,20 @@ export async function setupApp(
     js({
       whitelistedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
       json: { encoding: 'utf-8', limit: '1mb', strict: true, types: ['application/json'] },
-      form: { encoding: 'utf-8', limit: '1mb', queryString: {}, types: ['application/x-www-form-urlencoded'] },
+      form: {
+        encoding: 'utf-8',
+        limit: '1mb',
+        queryString: {},
+        types: ['application/x-www-form-urlencoded'],
+      },
       raw: { encoding: 'utf-8', limit: '1mb', queryString: {}, types: ['text/*'] },
-      multipart: { autoProcess: false, processManually: [], encoding: 'utf-8', limit: '1mb', types: ['multipart/form-data'] },
+      multipart: {
+        autoProcess: false,
+        processManually: [],
+        encoding: 'utf-8',
+        limit: '1mb',
+        types: ['multipart/form-data'],
+      },
     })
   )
   if (options.redis) {
@@ -128,7 +141,11 @@ export async function setupApp(
   }
 
   const app = new Application(appRoot, 'web', {
-    providers: ['@adonisjs/core', ...(options.providers || []), options.sessionProvider || join(ROOT, 'providers/SessionProvider')],
+    providers: [
+      '@adonisjs/core',
+      ...(options.providers || []),
+      options.sessionProvider || join(ROOT, 'providers/SessionProvider'),
+    ],
   })
   await app.setup()
   await app.registerProviders()

@@ -65,7 +65,9 @@ export class Browser {
   }
 
   public cookieHeader() {
-    return [...this.cookies].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; ')
+    return [...this.cookies]
+      .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+      .join('; ')
   }
 
   public async request(

@@ -186,9 +186,7 @@ export function driverContract(driver: string, harness: DriverHarness) {
         assert.equal(values.key57, 57)
       }).timeout(60000)
 
-      test('flash messages of concurrent requests are all delivered', async ({
-        assert,
-      }) => {
+      test('flash messages of concurrent requests are all delivered', async ({ assert }) => {
         await browser.get('/increment/base')
         const clients = [1, 2, 3, 4].map(() => browser.clone())
         const responses = await Promise.all(

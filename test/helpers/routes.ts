@@ -7,7 +7,11 @@
 import type { RouterContract } from '@ioc:Adonis/Core/Route'
 
 export function defineSessionRoutes(Route: RouterContract) {
-  Route.get('/all', ({ session }) => ({ id: session.sessionId, fresh: session.fresh, values: session.all() }))
+  Route.get('/all', ({ session }) => ({
+    id: session.sessionId,
+    fresh: session.fresh,
+    values: session.all(),
+  }))
   Route.get('/get/:key', ({ session, params }) => ({ value: session.get(params.key, 'default') }))
   Route.get('/has/:key', ({ session, params }) => ({ has: session.has(params.key) }))
   Route.post('/put', ({ session, request }) => {
@@ -28,7 +32,10 @@ export function defineSessionRoutes(Route: RouterContract) {
     session.forget(params.key)
     return session.all()
   })
-  Route.get('/pull/:key', ({ session, params }) => ({ value: session.pull(params.key), values: session.all() }))
+  Route.get('/pull/:key', ({ session, params }) => ({
+    value: session.pull(params.key),
+    values: session.all(),
+  }))
   Route.get('/clear', ({ session }) => {
     session.clear()
     return session.all()

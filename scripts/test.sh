@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# npm test: lint, type checks, build, the Japa suite (real Redis, real files,
+# real HTTP) and the demo app's tests. Ends with one line `N passed, N failed`
+# counting every test and check.
+set -u
+cd "$(dirname "$0")/.."
+
+export REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
+export REDIS_PORT="${REDIS_PORT:-6379}"
+export NODE_ENV=test
+
+passed=0
+failed=0
+started_redis_pid=""
+
+check() {
+  local name=$1
+  shift
+  echo "== $name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    echo "!! $name failed"
+    failed=$((failed + 1))
+  fi
+}
+
+redis_answers() {
+  (exec 3<>"/dev/tcp/$REDIS_HOST/$REDIS_PORT" && printf 'PING\r\n' >&3 && read -r -t 2 reply <&3 && [[ $reply == +PONG* ]]) 2>/dev/null
+}
+
+ensure_redis() {
+  if redis_answers; then
+    return 0
+  fi
+  if [[ $REDIS_HOST == 127.0.0.1 || $REDIS_HOST == localhost ]] && command -v redis-server >/dev/null; then
+    echo "== starting redis-server on $REDIS_HOST:$REDIS_PORT"
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/tmp/session-tests-redis.log 2>&1 &
+    started_redis_pid=$!
+    for _ in $(seq 1 50); do
+      redis_answers && return 0
+      sleep 0.1
+    done
+  fi
+  echo "Redis is not reachable at REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT."
+  echo "Start a Redis server there (or install redis-server so the tests can start one), or set REDIS_HOST/REDIS_PORT."
+  return 1
+}
+
+stop_redis() {
+  if [[ -n $started_redis_pid ]]; then
+    kill "$started_redis_pid" 2>/dev/null
+  fi
+}
+trap stop_redis EXIT
+
+check "lint" npx eslint . --ext=.ts
+check "format" npx prettier --check .
+check "type check (package)" npx tsc --noEmit -p tsconfig.json
+check "build" npm run --silent build
+check "type check (an app using the published types, TypeScript 4.6)" npx tsc --noEmit -p test/types/tsconfig.json
+
+if ensure_redis; then
+  summary=$(mktemp)
+  TEST_SUMMARY_FILE=$summary node -r @adonisjs/require-ts/build/register bin/test.ts "$@"
+  if [[ -s $summary ]]; then
+    passed=$((passed + $(node -p "require('$summary').passed")))
+    failed=$((failed + $(node -p "require('$summary').failed")))
+  else
+    echo "!! the Japa suite did not finish"
+    failed=$((failed + 1))
+  fi
+  rm -f "$summary"
+else
+  failed=$((failed + 1))
+fi
+
+if [[ -z ${SKIP_EXAMPLE:-} && $# -eq 0 ]]; then
+  example_log=$(mktemp)
+  bash scripts/example-test.sh 2>&1 | tee "$example_log"
+  line=$(grep -E '^example: [0-9]+ passed, [0-9]+ failed' "$example_log" | tail -1)
+  if [[ -n $line ]]; then
+    passed=$((passed + $(sed -E 's/^example: ([0-9]+) passed.*/\1/' <<<"$line")))
+    failed=$((failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
+  else
+    echo "!! the example tests did not report"
+    failed=$((failed + 1))
+  fi
+  rm -f "$example_log"
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
