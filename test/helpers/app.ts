@@ -140,7 +140,7 @@ export async function setupApp(
     await outputFile(join(appRoot, name), contents)
   }
 
-  const app = new Application(appRoot, 'web', {
+  const app = new Application(appRoot, options.environment || 'web', {
     providers: [
       '@adonisjs/core',
       ...(options.providers || []),
