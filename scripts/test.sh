@@ -64,8 +64,8 @@ if ensure_redis; then
   summary=$(mktemp)
   TEST_SUMMARY_FILE=$summary node -r @adonisjs/require-ts/build/register bin/test.ts "$@"
   if [[ -s $summary ]]; then
-    passed=$((passed + $(node -p "require('$summary').passed")))
-    failed=$((failed + $(node -p "require('$summary').failed")))
+    passed=$((passed + $(node -p "JSON.parse(require('fs').readFileSync('$summary', 'utf8')).passed")))
+    failed=$((failed + $(node -p "JSON.parse(require('fs').readFileSync('$summary', 'utf8')).failed")))
   else
     echo "!! the Japa suite did not finish"
     failed=$((failed + 1))

@@ -12,6 +12,7 @@ import { ResponseContract } from '@ioc:Adonis/Core/Response'
 import { ResolvedSessionConfig, SerializeOptions } from './SessionManager/config'
 import { SessionCookieTooLargeException } from './errors'
 import { isPlainObject } from './Store'
+import { isValidSessionId } from './SessionId'
 
 /**
  * Browsers drop a cookie whose name, value and attributes pass this size
@@ -62,7 +63,9 @@ export class SessionCookies {
   }
 
   /**
-   * The id inside a signed id cookie value (`s:...`), or null
+   * The id inside a signed id cookie value (`s:...`), or null. An id that
+   * has neither our shape nor 6.4's never reaches a driver, even when its
+   * signature is valid.
    */
   public unsignValue(raw: unknown): string | null {
     if (typeof raw !== 'string' || !raw.startsWith('s:')) {
@@ -75,7 +78,7 @@ export class SessionCookies {
     }
 
     const id = this.encryption.verifier.unsign(raw.slice(2), this.config.cookieName)
-    if (typeof id !== 'string') {
+    if (!isValidSessionId(id)) {
       return null
     }
     this.unsignedIds.set(raw, id)

@@ -87,9 +87,7 @@ for (const [name, [config, options]] of Object.entries(drivers)) {
       assert.throws(() => response.assertFlashMessage('success'))
     })
 
-    test('prototype keys in helper values do not pollute Object.prototype', async ({
-      assert,
-    }) => {
+    test('prototype keys in helper values do not pollute Object.prototype', async ({ assert }) => {
       const hostile = JSON.parse('{"__proto__": {"polluted": true}, "cart": 1}')
       const response = await client.post('/cart').session(hostile).flashMessages(hostile)
       response.assertSession('cart', 2)

@@ -210,36 +210,48 @@ test.group('upgrade from 6.4: sessions written by 6.4 are read after the swap', 
     }).timeout(30000)
   }
 
-  test('file driver: an empty file left by 6.4 reads as an empty session', async ({
+  test('file driver: the empty records 6.4 left behind read as empty sessions', async ({
     assert,
     cleanup,
   }) => {
     /**
-     * 6.4 created an empty file on every read of an unknown id
+     * 6.4 created a file on every read of an unknown id (ensureFile), then
+     * wrote the empty values into it at commit
      */
     const store = fileStore()
-    const original = await boot(store, ORIGINAL_PROVIDER)
     cleanup(() => store.cleanup([]))
+    const original = await boot(store, ORIGINAL_PROVIDER)
+    cleanup(() => original.close().catch(() => {}))
     const browser = new Browser(original.url)
-    const first = await browser.get('/all')
-    const legacyId = first.json.id
+    const legacyId = (await browser.get('/all')).json.id
     assert.match(legacyId, CUID)
-    const file = join(store.config.file.location, `${legacyId}.txt`)
-    assert.equal((await fs.readFile(file, 'utf-8')).trim(), '')
+    assert.deepEqual((await store.peek(legacyId))!.message, {})
+
+    /**
+     * A second browser whose 6.4 request died between read and commit: an
+     * empty file
+     */
+    const crashed = new Browser(original.url)
+    const crashedId = (await crashed.get('/all')).json.id
+    await fs.writeFile(join(store.config.file.location, `${crashedId}.txt`), '')
     await original.close()
 
     const ours = await boot(store)
     cleanup(() => ours.close())
-    browser.baseUrl = ours.url
-    const all = await browser.get('/all')
-    assert.equal(all.status, 200)
-    assert.equal(all.json.id, legacyId)
-    assert.deepEqual(all.json.values, {})
-    await browser.post('/put', { user: 'virk' })
-    assert.deepEqual((await browser.get('/all')).json, {
-      id: legacyId,
-      fresh: false,
-      values: { user: 'virk' },
-    })
+    for (const [client, id] of [
+      [browser, legacyId],
+      [crashed, crashedId],
+    ] as const) {
+      client.baseUrl = ours.url
+      const all = await client.get('/all')
+      assert.equal(all.status, 200)
+      assert.deepEqual(all.json, { id, fresh: false, values: {} })
+      await client.post('/put', { user: 'virk' })
+      assert.deepEqual((await client.get('/all')).json, {
+        id,
+        fresh: false,
+        values: { user: 'virk' },
+      })
+    }
   }).timeout(30000)
 })

@@ -89,8 +89,7 @@ test.group('properties', () => {
               store.increment(m.key, m.steps)
             }
           }
-          const paths = ['a', 'b', 'c', 'cart', 'a.x', 'b.y', 'cart.x']
-          for (const path of paths) {
+          for (const path of ['a', 'b', 'c', 'cart', 'a.x', 'b.y', 'cart.x']) {
             const expected = modelGet(model, path)
             const has = expected !== undefined && expected !== null
             if (store.has(path) !== has) return false

@@ -22,9 +22,7 @@ test.group('edge globals', (group) => {
   let app: TestApp
   group.each.teardown(() => app?.close())
 
-  test('templates read the session and the previous request flash messages', async ({
-    assert,
-  }) => {
+  test('templates read the session and the previous request flash messages', async ({ assert }) => {
     app = await setupApp(
       {
         enabled: true,

@@ -5,36 +5,35 @@
 /// <reference path="../../adonis-typings/index.ts" />
 
 import { join } from 'path'
-import { randomBytes } from 'crypto'
-import { promises as fs } from 'fs'
-import lockfile from 'proper-lockfile'
+import { promises as fs, BigIntStats } from 'fs'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException, SessionStoreUnavailableException } from '../errors'
 import { decodePayload, encodePayload } from '../Payload'
 import { isValidSessionId } from '../SessionId'
 import { ResolvedSessionConfig } from '../SessionManager/config'
-import debug from '../debug'
+import { SessionFileLock } from './fileLock'
 import { inLine } from './queue'
 
 /**
- * Waiting for another process's lock on a session file: up to ~5s
+ * How long a write waits for another process holding the session's lock
  */
-const LOCK_OPTIONS = {
-  realpath: false,
-  stale: 5000,
-  retries: { retries: 250, factor: 1, minTimeout: 5, maxTimeout: 20, randomize: true },
-  onCompromised: (error: Error) => debug('session file lock compromised: %s', error.message),
-}
+const LOCK_WAIT_MS = 5000
+
+/**
+ * A session file as this request read it
+ */
+type Snapshot = { sessionId: string; raw: string; stats: BigIntStats }
 
 /**
  * One file per session, `<location>/<id>.txt`, in the 6.4 payload format.
  * Expiry is the file's modification time plus `age`: `touch` moves it
- * forward without rewriting the data. Writes replace the file atomically
- * (write then rename) under a lock that holds across processes.
+ * forward without rewriting the data. Writes go through the session's lock
+ * file (see SessionFileLock): replaced atomically, never half-written, and
+ * serialised across processes.
  */
 export class FileDriver implements SessionDriverContract {
-  private mtimeMs: number | null = null
+  private snapshot: Snapshot | null = null
 
   constructor(
     private config: ResolvedSessionConfig,
@@ -43,10 +42,8 @@ export class FileDriver implements SessionDriverContract {
   ) {}
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
-    const file = this.pathFor(sessionId)
-    const contents = await this.readFile(file, sessionId)
-    this.mtimeMs = contents ? contents.mtimeMs : null
-    return contents ? contents.values : null
+    this.snapshot = await this.readSnapshot(sessionId)
+    return this.snapshot ? this.decode(this.snapshot) : null
   }
 
   public async write(sessionId: string, values: Record<string, any>): Promise<void> {
@@ -57,27 +54,36 @@ export class FileDriver implements SessionDriverContract {
   }
 
   /**
-   * Read the latest copy, apply the request's changes and replace the file,
-   * all under the session's lock
+   * Under the session's lock: apply the request's changes to the latest
+   * copy (the one read at the start of the request when the file has not
+   * changed since) and replace the file
    */
   public async update(sessionId: string, updater: SessionUpdater): Promise<void> {
     const file = this.pathFor(sessionId)
-    await inLine(file, () =>
-      this.withLock(file, async () => {
-        const current = await this.readFile(file, sessionId)
-        const next = updater(current ? current.values : null)
+    await inLine(file, async () => {
+      const lock = await this.lock(sessionId)
+      try {
+        const next = updater(await this.latest(sessionId, file))
         if (next === null) {
-          await this.remove(file)
+          await fs.rm(file, { force: true })
+          await lock.release()
         } else {
-          await this.replace(file, encodePayload(sessionId, next))
+          await lock.publish(file, encodePayload(sessionId, next))
         }
-        this.mtimeMs = Date.now()
-      })
-    )
+      } catch (error) {
+        await lock.release().catch(() => {})
+        throw this.unavailable(error)
+      }
+      this.snapshot = null
+    })
   }
 
   public async destroy(sessionId: string): Promise<void> {
-    await this.remove(this.pathFor(sessionId))
+    try {
+      await fs.rm(this.pathFor(sessionId), { force: true })
+    } catch (error) {
+      throw this.unavailable(error)
+    }
   }
 
   /**
@@ -85,13 +91,16 @@ export class FileDriver implements SessionDriverContract {
    * of the age; a session that was not found is not touched
    */
   public async touch(sessionId: string): Promise<void> {
-    if (this.mtimeMs === null || Date.now() - this.mtimeMs < this.config.refreshAfterMs) {
+    const snapshot = this.snapshot
+    if (!snapshot || snapshot.sessionId !== sessionId) {
+      return
+    }
+    if (Date.now() - Number(snapshot.stats.mtimeMs) < this.config.refreshAfterMs) {
       return
     }
     const now = new Date()
     try {
       await fs.utimes(this.pathFor(sessionId), now, now)
-      this.mtimeMs = now.getTime()
     } catch (error) {
       if (error.code !== 'ENOENT') {
         throw this.unavailable(error)
@@ -105,81 +114,95 @@ export class FileDriver implements SessionDriverContract {
    */
   private pathFor(sessionId: string) {
     if (!isValidSessionId(sessionId)) {
-      throw new SessionRuntimeException(`Refusing invalid session id for the file driver`)
+      throw new SessionRuntimeException('Refusing an invalid session id in the file driver')
     }
     return join(this.location, `${sessionId}.txt`)
   }
 
-  private async readFile(file: string, sessionId: string) {
+  /**
+   * Open, stat and read in one go; null for a missing or expired file
+   */
+  private async readSnapshot(sessionId: string): Promise<Snapshot | null> {
+    let handle: fs.FileHandle | undefined
     try {
-      const stats = await fs.stat(file)
-      if (stats.mtimeMs + this.config.ageMs <= Date.now()) {
+      handle = await fs.open(this.pathFor(sessionId), 'r')
+      const stats = await handle.stat({ bigint: true })
+      if (Number(stats.mtimeMs) + this.config.ageMs <= Date.now()) {
         return null
       }
-      const raw = await fs.readFile(file, 'utf-8')
-      const values = decodePayload(sessionId, raw.trim(), (reason) => {
-        this.logger?.warn('ignoring unreadable session file %s: %s', file, reason)
-      })
-      return values ? { values, mtimeMs: stats.mtimeMs } : null
+      const buffer = Buffer.alloc(Number(stats.size))
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0)
+      return { sessionId, raw: buffer.toString('utf-8', 0, bytesRead), stats }
     } catch (error) {
       if (error.code === 'ENOENT') {
         return null
       }
       throw this.unavailable(error)
-    }
-  }
-
-  private async withLock(file: string, task: () => Promise<void>) {
-    await this.ensureLocation()
-    let release: () => Promise<void>
-    try {
-      release = await lockfile.lock(file, LOCK_OPTIONS)
-    } catch (error) {
-      throw this.unavailable(error)
-    }
-    try {
-      await task()
     } finally {
-      await release().catch((error) => debug('cannot release lock of %s: %s', file, error.message))
+      await handle?.close()
     }
   }
 
   /**
-   * Write a temporary file, then rename it over the session file: readers
-   * see the old or the new content, never a half-written one, and a failed
-   * write (full or read-only disk) leaves the old file as it was
+   * The stored values under the lock. A file unchanged since this request
+   * read it (same inode, size and times) is not read again.
    */
-  private async replace(file: string, contents: string) {
-    const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`
-    try {
-      await fs.writeFile(temporary, contents, 'utf-8')
-      await fs.rename(temporary, file)
-    } catch (error) {
-      await fs.rm(temporary, { force: true }).catch(() => {})
-      throw this.unavailable(error)
+  private async latest(sessionId: string, file: string) {
+    const known = this.snapshot
+    if (known && known.sessionId === sessionId) {
+      const stats = await fs.stat(file, { bigint: true }).catch(() => null)
+      if (stats && sameFile(stats, known.stats)) {
+        return Number(stats.mtimeMs) + this.config.ageMs > Date.now() ? this.decode(known) : null
+      }
     }
+    const fresh = await this.readSnapshot(sessionId)
+    return fresh ? this.decode(fresh) : null
   }
 
-  private async remove(file: string) {
+  private async lock(sessionId: string): Promise<SessionFileLock> {
+    const path = join(this.location, `${sessionId}.lock`)
+    let lock: SessionFileLock | null
     try {
-      await fs.rm(file, { force: true })
+      lock = await SessionFileLock.acquire(path, LOCK_WAIT_MS)
     } catch (error) {
-      throw this.unavailable(error)
+      if (error.code !== 'ENOENT') {
+        throw this.unavailable(error)
+      }
+      await fs.mkdir(this.location, { recursive: true }).catch((mkdirError) => {
+        throw this.unavailable(mkdirError)
+      })
+      lock = await SessionFileLock.acquire(path, LOCK_WAIT_MS)
     }
+    if (!lock) {
+      throw SessionStoreUnavailableException.create(
+        'file',
+        `session file is locked by another request for over ${LOCK_WAIT_MS}ms (${path})`
+      )
+    }
+    return lock
   }
 
-  private async ensureLocation() {
-    try {
-      await fs.mkdir(this.location, { recursive: true })
-    } catch (error) {
-      throw this.unavailable(error)
-    }
+  private decode(snapshot: Snapshot) {
+    return decodePayload(snapshot.sessionId, snapshot.raw.trim(), (reason) => {
+      this.logger?.warn('ignoring unreadable session file for "%s": %s', snapshot.sessionId, reason)
+    })
   }
 
+  /**
+   * File system errors (full or read-only disk, permissions) become
+   * E_SESSION_STORE_UNAVAILABLE; anything else passes through
+   */
   private unavailable(error: NodeJS.ErrnoException) {
+    if (!error || typeof error.syscall !== 'string') {
+      return error
+    }
     return SessionStoreUnavailableException.create(
       'file',
       `${error.code || 'error'}: ${error.message} (file.location "${this.location}")`
     )
   }
+}
+
+function sameFile(a: BigIntStats, b: BigIntStats) {
+  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs
 }

@@ -4,7 +4,7 @@
 
 import { join } from 'path'
 import { promises as fs } from 'fs'
-import lockfile from 'proper-lockfile'
+import { SessionFileLock } from './fileLock'
 import { isValidSessionId } from '../SessionId'
 import debug from '../debug'
 
@@ -14,10 +14,9 @@ import debug from '../debug'
 const BATCH_SIZE = 32
 
 /**
- * Leftover temporary files (a process died between write and rename) are
- * removed once this old
+ * Leftover lock files (a process died mid-write) are removed once this old
  */
-const TEMPORARY_FILE_AGE = 60 * 60 * 1000
+const LEFTOVER_LOCK_AGE = 60 * 60 * 1000
 
 /**
  * Deletes expired session files. A sweep runs in the background, one at a
@@ -77,8 +76,8 @@ export class FileSweeper {
 
   private async sweepOne(name: string): Promise<boolean> {
     const file = join(this.location, name)
-    if (name.endsWith('.tmp')) {
-      return this.removeIfOlder(file, TEMPORARY_FILE_AGE)
+    if (name.endsWith('.lock')) {
+      return this.removeIfOlder(file, LEFTOVER_LOCK_AGE)
     }
     if (!name.endsWith('.txt') || !isValidSessionId(name.slice(0, -4))) {
       return false
@@ -87,16 +86,14 @@ export class FileSweeper {
       return false
     }
 
-    let release: () => Promise<void>
-    try {
-      release = await lockfile.lock(file, { realpath: false, stale: 5000, retries: 0 })
-    } catch {
+    const lock = await SessionFileLock.acquire(`${file.slice(0, -4)}.lock`, 0).catch(() => null)
+    if (!lock) {
       return false
     }
     try {
       return await this.removeIfOlder(file, this.ageMs)
     } finally {
-      await release().catch(() => {})
+      await lock.release().catch(() => {})
     }
   }
 

@@ -5,6 +5,7 @@
 /// <reference path="../../adonis-typings/index.ts" />
 
 import { createHash } from 'crypto'
+import { performance } from 'perf_hooks'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException, SessionStoreUnavailableException } from '../errors'
@@ -23,13 +24,22 @@ export type RedisConnectionLike = { connectionName?: string; ioConnection: any }
  * (or delete the key when it is empty) only if the stored payload still has
  * the hash the request started from. Otherwise return the stored payload, so
  * the request replays its changes onto it and tries again.
+ *
+ * ARGV[4] is the last moment (server clock, ms) the request still waits for
+ * an answer. A command that reaches Redis later (a hung server resuming, or
+ * ioredis resending it after a reconnect) belongs to a request that already
+ * answered 503, and must not land: it returns {-2} and writes nothing.
  */
 const COMPARE_AND_SET = `
-local kind = redis.call('TYPE', KEYS[1])['ok']
-if kind ~= 'string' and kind ~= 'none' then
+if redis.replicate_commands then redis.replicate_commands() end
+local time = redis.call('TIME')
+if tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) > tonumber(ARGV[4]) then
+  return {-2}
+end
+local current = redis.pcall('GET', KEYS[1])
+if type(current) == 'table' and current.err then
   return {-1}
 end
-local current = redis.call('GET', KEYS[1])
 local hash = ''
 if current then hash = redis.sha1hex(current) end
 if hash ~= ARGV[1] then
@@ -52,13 +62,28 @@ const SCRIPT_NAME = 'adonisSessionCompareAndSet'
 const MAX_ATTEMPTS = 100
 
 /**
+ * How often the offset between this process' clock and Redis' is measured
+ */
+const CLOCK_CHECK_MS = 60_000
+
+/**
  * ioredis clients that know the script
  */
 const scriptDefined: WeakSet<object> = new WeakSet()
 
+/**
+ * Offset of Redis' clock from this process' (ms), by ioredis client
+ */
+const clockOffsets: WeakMap<object, { offset: number; measuredAt: number }> = new WeakMap()
+
 function hashOf(payload: string | null) {
   return payload === null ? '' : createHash('sha1').update(payload).digest('hex')
 }
+
+/**
+ * A payload as read by this request
+ */
+type ReadPayload = { sessionId: string; payload: string | null }
 
 /**
  * Keeps each session under its id as key (as 6.4 does), in 6.4's payload
@@ -69,7 +94,7 @@ export class RedisDriver implements SessionDriverContract {
   /**
    * Payload as read by this request, the base of its compare-and-set
    */
-  private readPayload: { sessionId: string; payload: string | null } | null = null
+  private readPayload: ReadPayload | null = null
 
   constructor(
     private config: ResolvedSessionConfig,
@@ -78,18 +103,13 @@ export class RedisDriver implements SessionDriverContract {
   ) {}
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
-    let payload: string | null
-    try {
-      payload = await this.run('GETEX', (io) => io.getex(sessionId, 'EX', this.config.ttlSeconds))
-    } catch (error) {
-      if (!String(error.message).startsWith('WRONGTYPE')) {
-        throw error
-      }
-      this.logger?.warn('session key "%s" does not hold a session payload', sessionId)
-      return null
+    this.readPayload = {
+      sessionId,
+      payload: await this.fetch(sessionId, 'GETEX', (io) =>
+        io.getex(sessionId, 'EX', this.config.ttlSeconds)
+      ),
     }
-    this.readPayload = { sessionId, payload }
-    return this.decode(sessionId, payload)
+    return this.decode(sessionId, this.readPayload.payload)
   }
 
   public async write(sessionId: string, values: Record<string, any>): Promise<void> {
@@ -113,13 +133,20 @@ export class RedisDriver implements SessionDriverContract {
     let base =
       this.readPayload && this.readPayload.sessionId === sessionId
         ? this.readPayload.payload
-        : await this.run<string | null>('GET', (io) => io.get(sessionId))
+        : await this.fetch(sessionId, 'GET', (io) => io.get(sessionId))
+    const offset = await this.clockOffset()
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const next = updater(this.decode(sessionId, base))
       const payload = next === null ? '' : encodePayload(sessionId, next)
-      const [status, current] = await this.run<[number, string?]>('EVALSHA', (io) =>
-        io[SCRIPT_NAME](sessionId, hashOf(base), payload, this.config.ttlSeconds)
+      const [status, current] = await this.run<[number, string?]>('EVALSHA', (io, deadline) =>
+        io[SCRIPT_NAME](
+          sessionId,
+          hashOf(base),
+          payload,
+          this.config.ttlSeconds,
+          Math.floor(Date.now() + offset + (deadline - performance.now()))
+        )
       )
       if (status === 1) {
         this.readPayload = { sessionId, payload: payload || null }
@@ -129,6 +156,9 @@ export class RedisDriver implements SessionDriverContract {
         throw new SessionRuntimeException(
           `Redis key "${sessionId}" holds a value that is not a session; refusing to overwrite it`
         )
+      }
+      if (status === -2) {
+        throw this.unavailable('EVALSHA', 'ran after the request stopped waiting; nothing written')
       }
       base = current ?? null
       if (attempt >= 3) {
@@ -153,6 +183,49 @@ export class RedisDriver implements SessionDriverContract {
     await this.run('EXPIRE', (io) => io.expire(sessionId, this.config.ttlSeconds))
   }
 
+  /**
+   * Read a payload; a key holding something else than a string reads as
+   * no payload, with a warning
+   */
+  private async fetch(
+    sessionId: string,
+    name: 'GET' | 'GETEX',
+    command: (io: any) => Promise<string | null>
+  ) {
+    try {
+      return await this.run(name, command)
+    } catch (error) {
+      if (!String(error.message).startsWith('WRONGTYPE')) {
+        throw error
+      }
+      this.logger?.warn('session key "%s" does not hold a session payload', sessionId)
+      return null
+    }
+  }
+
+  /**
+   * Offset of the Redis server's clock from this process' clock, measured
+   * with TIME once a minute. It turns the moment a request stops waiting into
+   * the server's clock, so a write reaching Redis after that moment (a hung
+   * server resuming, ioredis resending after a reconnect) is refused by the
+   * compare-and-set script instead of landing for a request that already
+   * answered 503.
+   */
+  private async clockOffset(): Promise<number> {
+    const io = this.connection.ioConnection
+    const known = clockOffsets.get(io)
+    if (known && Date.now() - known.measuredAt < CLOCK_CHECK_MS) {
+      return known.offset
+    }
+    const sentAt = Date.now()
+    const [seconds, micros] = await this.run<[string, string]>('TIME', (client) => client.time())
+    const receivedAt = Date.now()
+    const offset =
+      Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sentAt + receivedAt) / 2
+    clockOffsets.set(io, { offset, measuredAt: receivedAt })
+    return offset
+  }
+
   private decode(sessionId: string, payload: string | null) {
     return decodePayload(sessionId, payload, (reason) => {
       this.logger?.warn('ignoring unreadable session payload in redis: %s', reason)
@@ -162,17 +235,21 @@ export class RedisDriver implements SessionDriverContract {
   /**
    * Runs a command once the connection is ready, failing with
    * E_SESSION_STORE_UNAVAILABLE after `storeTimeout` instead of waiting in
-   * ioredis' offline queue for a server that is down
+   * ioredis' offline queue for a server that is down. `deadline` (monotonic
+   * clock, ms) is when the request stops waiting for the answer.
    */
-  private async run<T>(command: string, action: (io: any) => Promise<T>): Promise<T> {
+  private async run<T>(
+    command: string,
+    action: (io: any, deadline: number) => Promise<T>
+  ): Promise<T> {
     const io = this.connection.ioConnection
-    const deadline = Date.now() + this.config.storeTimeoutMs
+    const deadline = performance.now() + this.config.storeTimeoutMs
     await this.ready(io, command)
     if (!scriptDefined.has(io)) {
       io.defineCommand(SCRIPT_NAME, { numberOfKeys: 1, lua: COMPARE_AND_SET })
       scriptDefined.add(io)
     }
-    return this.within(action(io), deadline - Date.now(), command)
+    return this.within(action(io, deadline), deadline - performance.now(), command)
   }
 
   private async ready(io: any, command: string) {

@@ -24,15 +24,27 @@ process.once('exit', function killOwnRedisServers() {
 /**
  * A port of 127.0.0.1 nobody listens on right now
  */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1)
+  return port
+}
+
+/**
+ * `count` distinct ports of 127.0.0.1 nobody listens on right now
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const probes = await Promise.all(
+    Array.from({ length: count }, () => {
+      return new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+        const probe = createServer()
+        probe.once('error', reject)
+        probe.listen(0, '127.0.0.1', () => resolve(probe))
+      })
     })
-  })
+  )
+  const ports = probes.map((probe) => (probe.address() as { port: number }).port)
+  await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))))
+  return ports
 }
 
 /**

@@ -1,0 +1,396 @@
+/*
+ * @adonisjs/session
+ *
+ * Expired file sessions are deleted: by a sweep that runs now and then in
+ * the background of requests (`gcProbability`), by the manager's sweeper
+ * and by `node ace session:gc`. A request that never stores anything
+ * leaves no record in the file or redis stores.
+ */
+
+import { join } from 'path'
+import { readFileSync, promises as fs } from 'fs'
+import { remove } from 'fs-extra'
+import { test } from '@japa/runner'
+import { Kernel } from '@adonisjs/core/build/standalone'
+import { setupApp, tmpPath, TestApp } from './helpers/app'
+import { Browser } from './helpers/browser'
+import { defineSessionRoutes } from './helpers/routes'
+import { redisClient, redisConnections } from './helpers/redis'
+import { generateSessionId } from '../src/SessionId'
+import { encodePayload } from '../src/Payload'
+import SessionGc from '../commands/SessionGc'
+
+const HOUR = 60 * 60 * 1000
+const EXPIRED = 10000
+const LIVE = 20
+
+const base = {
+  enabled: true,
+  cookieName: 'adonis-session',
+  clearWithBrowser: false,
+  age: '2h',
+  cookie: {},
+}
+
+type Population = {
+  expired: string[]
+  live: string[]
+  /**
+   * Leftovers of writes a dead process never finished, older than an hour
+   */
+  oldLeftovers: string[]
+  /**
+   * The same, recent: a write may still be in progress
+   */
+  newLeftovers: string[]
+}
+
+/**
+ * Write `count` files with valid payloads, a few at a time, and set their
+ * modification time
+ */
+async function writeSessions(location: string, count: number, mtime: Date) {
+  const ids = Array.from({ length: count }, () => generateSessionId())
+  for (let start = 0; start < ids.length; start += 250) {
+    await Promise.all(
+      ids.slice(start, start + 250).map(async (id, offset) => {
+        const file = join(location, `${id}.txt`)
+        await fs.writeFile(file, encodePayload(id, { user: start + offset }))
+        await fs.utimes(file, mtime, mtime)
+      })
+    )
+  }
+  return ids
+}
+
+/**
+ * What an interrupted write can leave: the `<id>.lock` file that holds the
+ * next content until it is renamed over the session file
+ */
+function leftoverNames() {
+  return [`${generateSessionId()}.lock`, `${generateSessionId()}.lock`]
+}
+
+/**
+ * Expired sessions (3 hours old for a 2h age), live ones, and leftovers of
+ * interrupted writes, two hours old and recent
+ */
+async function populate(location: string, expiredCount = EXPIRED): Promise<Population> {
+  await fs.mkdir(location, { recursive: true })
+  const past = new Date(Date.now() - 3 * HOUR)
+  const expired = await writeSessions(location, expiredCount, past)
+  const live = await writeSessions(location, LIVE, new Date())
+
+  const oldLeftovers = leftoverNames()
+  const newLeftovers = leftoverNames()
+  for (const name of [...oldLeftovers, ...newLeftovers]) {
+    await fs.writeFile(join(location, name), '{"message":')
+  }
+  const twoHoursAgo = new Date(Date.now() - 2 * HOUR)
+  for (const name of oldLeftovers) {
+    await fs.utimes(join(location, name), twoHoursAgo, twoHoursAgo)
+  }
+  return { expired, live, oldLeftovers, newLeftovers }
+}
+
+/**
+ * What a sweep may report: the expired sessions, with or without the
+ * leftovers it removed
+ */
+function deletedCounts(population: Population) {
+  return [population.expired.length, population.expired.length + population.oldLeftovers.length]
+}
+
+async function namesIn(location: string) {
+  try {
+    return new Set(await fs.readdir(location))
+  } catch (error) {
+    if (error.code === 'ENOENT') {
+      return new Set<string>()
+    }
+    throw error
+  }
+}
+
+async function countPresent(location: string, ids: string[]) {
+  const names = await namesIn(location)
+  return ids.filter((id) => names.has(`${id}.txt`)).length
+}
+
+/**
+ * The expired sessions are gone, the live ones stay
+ */
+async function assertSwept(assert: any, location: string, population: Population) {
+  const names = await namesIn(location)
+  assert.equal(population.expired.filter((id) => names.has(`${id}.txt`)).length, 0)
+  assert.equal(population.live.filter((id) => names.has(`${id}.txt`)).length, LIVE)
+}
+
+/**
+ * Leftovers of interrupted writes older than an hour are gone, recent ones
+ * stay
+ */
+async function assertLeftoversSwept(assert: any, location: string, population: Population) {
+  const names = await namesIn(location)
+  assert.deepEqual(
+    population.oldLeftovers.filter((name) => names.has(name)),
+    [],
+    'leftovers older than an hour are removed'
+  )
+  assert.deepEqual(
+    population.newLeftovers.filter((name) => names.has(name)),
+    population.newLeftovers,
+    'recent leftovers stay'
+  )
+}
+
+/**
+ * Normal session traffic on 4 clients: 48 requests, all must succeed and
+ * every increment must count
+ */
+function traffic(url: string) {
+  const clients = [1, 2, 3, 4].map(() => new Browser(url))
+  return {
+    clients,
+    async warmUp() {
+      await Promise.all(clients.map((client) => client.get('/increment/hits')))
+    },
+    fire() {
+      return Promise.all(
+        Array.from({ length: 48 }, (_, index) => {
+          const client = clients[index % 4]
+          return index % 3 === 0 ? client.get('/all') : client.get('/increment/hits')
+        })
+      )
+    },
+  }
+}
+
+async function bootFileApp(location: string, gcProbability: number): Promise<TestApp> {
+  const app = await setupApp({ ...base, driver: 'file', gcProbability, file: { location } })
+  defineSessionRoutes(app.Route)
+  await app.listen()
+  return app
+}
+
+test.group('file driver: expired sessions are swept', (group) => {
+  let location: string
+  let app: TestApp | null
+
+  group.each.setup(() => {
+    location = tmpPath('gc-sessions')
+    app = null
+    return async () => {
+      await app?.close()
+      await remove(location)
+    }
+  })
+
+  test('gcProbability 1: a request starts a sweep of 10,000 expired files in the background', async ({
+    assert,
+  }) => {
+    const population = await populate(location)
+    app = await bootFileApp(location, 1)
+    const load = traffic(app.url)
+
+    /**
+     * The first request schedules the sweep; the traffic runs while the
+     * sweep is still in progress
+     */
+    await load.warmUp()
+    const responses = await load.fire()
+    const stillExpired = await countPresent(location, population.expired)
+
+    assert.deepEqual(
+      responses.filter((response) => response.status !== 200).map((response) => response.text),
+      []
+    )
+    assert.isAbove(stillExpired, 0, 'the requests were answered while the sweep was running')
+    assert.isBelow(stillExpired, EXPIRED, 'a sweep started')
+
+    await app.manager.sweeper()!.sweep()
+    await assertSwept(assert, location, population)
+
+    for (const client of load.clients) {
+      const hits = (await client.get('/get/hits')).json.value
+      assert.equal(hits, 1 + 32 / 4)
+    }
+    await assertLeftoversSwept(assert, location, population)
+  }).timeout(60000)
+
+  test('gcProbability 0: requests never sweep', async ({ assert }) => {
+    const population = await populate(location, 50)
+    app = await bootFileApp(location, 0)
+    const load = traffic(app.url)
+    await load.warmUp()
+    await load.fire()
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(await countPresent(location, population.expired), 50)
+  }).timeout(30000)
+
+  test('sweeper().sweep() deletes 10,000 expired files while requests keep succeeding', async ({
+    assert,
+  }) => {
+    const population = await populate(location)
+    app = await bootFileApp(location, 0)
+    const load = traffic(app.url)
+    await load.warmUp()
+
+    const sweeping = app.manager.sweeper()!.sweep()
+    const responses = await load.fire()
+    const stillExpired = await countPresent(location, population.expired)
+    const deleted = await sweeping
+
+    assert.deepEqual(
+      responses.filter((response) => response.status !== 200).map((response) => response.text),
+      []
+    )
+    assert.isAbove(stillExpired, 0, 'the requests were answered while the sweep was running')
+
+    await assertSwept(assert, location, population)
+
+    for (const id of population.live) {
+      const payload = JSON.parse(await fs.readFile(join(location, `${id}.txt`), 'utf-8'))
+      assert.equal(payload.purpose, id)
+    }
+    for (const client of load.clients) {
+      assert.equal((await client.get('/get/hits')).json.value, 1 + 32 / 4)
+    }
+    assert.equal(await app.manager.sweeper()!.sweep(), 0)
+
+    await assertLeftoversSwept(assert, location, population)
+    assert.oneOf(deleted, deletedCounts(population))
+  }).timeout(60000)
+
+  test('a sweep of a location that does not exist yet deletes nothing', async ({ assert }) => {
+    app = await bootFileApp(location, 0)
+    assert.equal(await app.manager.sweeper()!.sweep(), 0)
+  })
+})
+
+test.group('ace session:gc', (group) => {
+  let location: string
+  let app: TestApp | null
+
+  group.each.setup(() => {
+    location = tmpPath('gc-command-sessions')
+    app = null
+    return async () => {
+      await app?.close()
+      await remove(location)
+    }
+  })
+
+  /**
+   * Run the command through the framework's ace Kernel, as `node ace
+   * session:gc` does once the app is booted, capturing its output
+   */
+  async function runCommand(testApp: TestApp) {
+    const kernel = new Kernel(testApp.app as any)
+    kernel.register([SessionGc as any])
+    kernel.mockConsoleOutput()
+    const command: any = await kernel.exec('session:gc', [])
+    const logs: string[] = command.ui.testingRenderer.logs.map((log: any) => plain(log.message))
+    return { command, logs }
+  }
+
+  /**
+   * A log line as `label: message`, whether cliui rendered its label with
+   * colors, color names (testing mode) or plain brackets
+   */
+  function plain(message: string) {
+    const text = message.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')
+    const match = text.match(/^(?:\[ (\w+) \]|\w+\((\w+)\))\s+(.*)$/s)
+    return match ? `${match[1] || match[2]}: ${match[3]}` : text
+  }
+
+  test('the package registers the command for ace', async ({ assert }) => {
+    const instructions = readFileSync(join(__dirname, '..', 'instructions.ts'), 'utf-8')
+    assert.include(instructions, `'@adonisjs/session/build/commands'`)
+    const { default: commands } = await import('../commands')
+    assert.deepEqual(commands, ['@adonisjs/session/build/commands/SessionGc'])
+    assert.equal(SessionGc.commandName, 'session:gc')
+    assert.deepEqual(SessionGc.settings, { loadApp: true })
+  })
+
+  test('deletes expired session files and says how many', async ({ assert }) => {
+    const population = await populate(location, 500)
+    app = await bootFileApp(location, 0)
+    const { command, logs } = await runCommand(app)
+
+    assert.isUndefined(command.error)
+    assert.lengthOf(logs, 1)
+    const match = logs[0].match(/^success: Deleted (\d+) expired session file\(s\)$/)
+    assert.isNotNull(match, logs[0])
+    await assertSwept(assert, location, population)
+
+    const again = await runCommand(app)
+    assert.deepEqual(again.logs, ['success: Deleted 0 expired session file(s)'])
+
+    await assertLeftoversSwept(assert, location, population)
+    assert.oneOf(Number(match![1]), deletedCounts(population))
+  }).timeout(30000)
+
+  test('with another driver it says there is nothing to sweep', async ({ assert }) => {
+    app = await setupApp({ ...base, driver: 'memory' })
+    const { command, logs } = await runCommand(app)
+    assert.isUndefined(command.error)
+    assert.deepEqual(logs, [
+      'info: Nothing to sweep: the "memory" driver expires sessions by itself',
+    ])
+  })
+})
+
+test.group('a request that stores nothing leaves no record', () => {
+  test('file driver: no file', async ({ assert, cleanup }) => {
+    const location = tmpPath('untouched-sessions')
+    const app = await bootFileApp(location, 0)
+    cleanup(async () => {
+      await app.close()
+      await remove(location)
+    })
+
+    const responses = await Promise.all([
+      new Browser(app.url).get('/noop'),
+      new Browser(app.url).get('/all'),
+      new Browser(app.url).get('/get/user'),
+      new Browser(app.url).get('/flash-messages'),
+    ])
+    assert.deepEqual(
+      responses.map((response) => response.status),
+      [200, 200, 200, 200]
+    )
+
+    /**
+     * Same for a known-shaped id that has no record: reading it creates none
+     */
+    const browser = new Browser(app.url)
+    const id = (await browser.get('/all')).json.id
+    assert.deepEqual((await browser.get('/all')).json, { id, fresh: false, values: {} })
+    assert.deepEqual([...(await namesIn(location))], [])
+  })
+
+  test('redis driver: no key', async ({ assert, cleanup }) => {
+    const app = await setupApp(
+      { ...base, driver: 'redis', redisConnection: 'local' },
+      { providers: ['@adonisjs/redis'], redis: redisConnections }
+    )
+    defineSessionRoutes(app.Route)
+    await app.listen()
+    const redis = redisClient()
+    cleanup(async () => {
+      await redis.quit()
+      await app.close()
+    })
+
+    const ids: string[] = []
+    for (const path of ['/noop', '/all', '/get/user', '/flash-messages']) {
+      const browser = new Browser(app.url)
+      assert.equal((await browser.get(path)).status, 200)
+      const response = await browser.get('/all')
+      assert.isFalse(response.json.fresh)
+      ids.push(response.json.id)
+    }
+    assert.equal(await redis.exists(...ids), 0)
+  })
+})

@@ -1,0 +1,444 @@
+/*
+ * @adonisjs/session
+ *
+ * Hostile input. A tampered, unsigned, truncated or oversized session
+ * cookie, or an id of the wrong shape or with path characters, gets a fresh
+ * session: no 500, no file outside `file.location`, no driver call with that
+ * id. A corrupted or foreign payload in a file or Redis key reads as an
+ * empty session with a warning log: never a crash, never another session's
+ * data.
+ */
+
+import { join, dirname } from 'path'
+import { randomBytes } from 'crypto'
+import { existsSync, promises as fs } from 'fs'
+import { remove } from 'fs-extra'
+import { test } from '@japa/runner'
+import { Logger } from '@adonisjs/logger'
+import { SessionDriverContract } from '@ioc:Adonis/Addons/Session'
+import { setupApp, tmpPath, TestApp } from './helpers/app'
+import { Browser } from './helpers/browser'
+import { defineSessionRoutes } from './helpers/routes'
+import { redisClient, redisConnections } from './helpers/redis'
+import { FileDriver } from '../src/Drivers/File'
+import { isValidSessionId } from '../src/SessionId'
+
+const base = {
+  enabled: true,
+  cookieName: 'adonis-session',
+  clearWithBrowser: false,
+  age: '2h',
+  cookie: {},
+  gcProbability: 0,
+}
+
+/**
+ * Wraps a real driver and records the id every call receives
+ */
+function recording(driver: SessionDriverContract, calls: string[]): SessionDriverContract {
+  return {
+    read: (id) => (calls.push(id), driver.read(id)),
+    write: (id, values) => (calls.push(id), driver.write(id, values)),
+    update: (id, updater) => (calls.push(id), driver.update!(id, updater)),
+    destroy: (id) => (calls.push(id), driver.destroy(id)),
+    touch: (id) => (calls.push(id), driver.touch(id)),
+  }
+}
+
+/**
+ * The signed value of an id cookie, made with the app's real keys: it passes
+ * the signature check, so only the shape check can refuse it
+ */
+function sign(app: TestApp, id: string) {
+  const encryption = app.app.container.use('Adonis/Core/Encryption')
+  return `s:${encryption.verifier.sign(id, undefined, 'adonis-session')}`
+}
+
+function cookieHeader(cookies: Record<string, string>) {
+  return Object.entries(cookies)
+    .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+    .join('; ')
+}
+
+/**
+ * Structured log lines of an app, captured from a real logger
+ */
+function captureLogs(app: any, lines: any[]) {
+  app.logger = new Logger({
+    name: 'hostile-tests',
+    enabled: true,
+    level: 'warn',
+    stream: {
+      write(line: string) {
+        lines.push(JSON.parse(line))
+      },
+    },
+  } as any)
+  app.container.singleton('Adonis/Core/Logger', () => app.logger)
+}
+
+test.group('hostile session cookies: a fresh session, no driver call', (group) => {
+  let app: TestApp
+  let location: string
+  let calls: string[]
+  let marker: string
+
+  group.each.setup(async () => {
+    location = tmpPath('hostile-sessions')
+    calls = []
+    marker = `evil-${randomBytes(4).toString('hex')}`
+    app = await setupApp(
+      { ...base, driver: 'recording', file: { location } },
+      {
+        beforeBoot(application) {
+          application.container
+            .use('Adonis/Addons/Session')
+            .extend('recording', (manager: any, _: any, ctx: any) =>
+              recording(new FileDriver(manager.config, location, ctx.logger), calls)
+            )
+        },
+      }
+    )
+    defineSessionRoutes(app.Route)
+    await app.listen()
+    return async () => {
+      await app.close()
+      await remove(location)
+      for (const file of escapeTargets()) {
+        await fs.rm(file, { force: true })
+      }
+    }
+  })
+
+  /**
+   * Where a path-like id would land if it reached the file system
+   */
+  function escapeTargets() {
+    return [
+      join(dirname(location), `${marker}.txt`),
+      join(dirname(dirname(location)), `${marker}.txt`),
+      join('/tmp', `${marker}.txt`),
+    ]
+  }
+
+  /**
+   * A victim session holding a secret, created through the app
+   */
+  async function victim() {
+    const browser = new Browser(app.url)
+    await browser.post('/put', { secret: 'victim' })
+    const id = (await browser.get('/all')).json.id as string
+    return { browser, id, signed: browser.cookies.get('adonis-session')! }
+  }
+
+  /**
+   * Send a write with the given id cookie value: it must be served by a
+   * fresh session, never by the victim's, and no driver call may receive
+   * anything but a well-formed id
+   */
+  async function assertFreshSession(assert: any, idCookie: string, forbidden: string[]) {
+    calls.length = 0
+    const browser = new Browser(app.url)
+    const response = await browser.post(
+      '/put',
+      { x: 1 },
+      { cookie: cookieHeader({ 'adonis-session': idCookie }) }
+    )
+    assert.equal(response.status, 200, response.text)
+    assert.deepEqual(response.json, { x: 1 })
+
+    const all = await browser.get('/all')
+    assert.isFalse(all.json.fresh)
+    assert.isTrue(isValidSessionId(all.json.id), all.json.id)
+    assert.notInclude(forbidden, all.json.id)
+    assert.deepEqual(all.json.values, { x: 1 })
+
+    assert.isTrue(
+      calls.every((id) => isValidSessionId(id)),
+      JSON.stringify(calls)
+    )
+    for (const id of forbidden) {
+      assert.notInclude(calls, id)
+    }
+    for (const file of escapeTargets()) {
+      assert.isFalse(existsSync(file), file)
+    }
+    const names = await fs.readdir(location)
+    assert.isTrue(
+      names.every((name) => isValidSessionId(name.replace(/\.txt$/, ''))),
+      names.join(', ')
+    )
+  }
+
+  test('a tampered signature', async ({ assert }) => {
+    const { id, signed } = await victim()
+    const last = signed[signed.length - 1]
+    const tampered = signed.slice(0, -1) + (last === 'A' ? 'B' : 'A')
+    await assertFreshSession(assert, tampered, [id])
+  })
+
+  test('a tampered id under a valid-looking signature', async ({ assert }) => {
+    const { id, signed } = await victim()
+    const other = (await victim()).signed
+    const [, otherSignature] = other.slice(2).split('.')
+    const [ownValue] = signed.slice(2).split('.')
+    await assertFreshSession(assert, `s:${ownValue}.${otherSignature}`, [id])
+  })
+
+  test('an unsigned id of a real session', async ({ assert }) => {
+    const { id } = await victim()
+    await assertFreshSession(assert, id, [id])
+  })
+
+  test('a truncated cookie', async ({ assert }) => {
+    const { id, signed } = await victim()
+    await assertFreshSession(assert, signed.slice(0, Math.floor(signed.length / 2)), [id])
+    await assertFreshSession(assert, 's:', [id])
+    await assertFreshSession(assert, '', [id])
+  })
+
+  test('an oversized cookie', async ({ assert }) => {
+    const { id, signed } = await victim()
+    await assertFreshSession(assert, signed + 'A'.repeat(6000), [id])
+    await assertFreshSession(assert, `s:${'A'.repeat(7000)}`, [id])
+  })
+
+  test('a signed id of the wrong shape', async ({ assert }) => {
+    for (const id of [
+      'abc',
+      'c' + 'a'.repeat(40),
+      'A'.repeat(31),
+      'A'.repeat(33),
+      'x'.repeat(32) + ' ',
+    ]) {
+      await assertFreshSession(assert, sign(app, id), [id])
+    }
+  })
+
+  test('a signed id with path characters', async ({ assert }) => {
+    const ids = [
+      `../${marker}`,
+      `../../${marker}`,
+      `/tmp/${marker}`,
+      `..\\..\\${marker}`,
+      `%2e%2e%2f${marker}`,
+      `c${'a'.repeat(20)}/../../${marker}`,
+      `${'A'.repeat(32)}\u0000`,
+    ]
+    for (const id of ids) {
+      await assertFreshSession(assert, sign(app, id), [id])
+    }
+  })
+})
+
+test.group('hostile data cookies of the cookie driver', (group) => {
+  let app: TestApp
+
+  group.each.setup(async () => {
+    app = await setupApp({ ...base, driver: 'cookie' })
+    defineSessionRoutes(app.Route)
+    await app.listen()
+    return () => app.close()
+  })
+
+  test('a tampered data cookie reads as an empty session', async ({ assert }) => {
+    const browser = new Browser(app.url)
+    await browser.post('/put', { secret: 'mine' })
+    const id = (await browser.get('/all')).json.id
+    const data = browser.cookies.get(id)!
+    browser.cookies.set(id, data.slice(0, -3) + (data.endsWith('AAA') ? 'BBB' : 'AAA'))
+    const response = await browser.get('/all')
+    assert.equal(response.status, 200)
+    assert.deepEqual(response.json, { id, fresh: false, values: {} })
+  })
+
+  test("another session's data cookie under this session's name is not read", async ({
+    assert,
+  }) => {
+    const victimBrowser = new Browser(app.url)
+    await victimBrowser.post('/put', { secret: 'victim' })
+    const victimId = (await victimBrowser.get('/all')).json.id
+
+    const attacker = new Browser(app.url)
+    await attacker.post('/put', { user: 'attacker' })
+    const attackerId = (await attacker.get('/all')).json.id
+    attacker.cookies.set(attackerId, victimBrowser.cookies.get(victimId)!)
+
+    const response = await attacker.get('/all')
+    assert.equal(response.status, 200)
+    assert.deepEqual(response.json, { id: attackerId, fresh: false, values: {} })
+  })
+})
+
+test.group('corrupted or foreign payloads in the file store', (group) => {
+  let app: TestApp
+  let location: string
+  let logs: any[]
+
+  group.each.setup(async () => {
+    location = tmpPath('corrupt-sessions')
+    logs = []
+    app = await setupApp(
+      { ...base, driver: 'file', file: { location } },
+      { beforeBoot: (application) => captureLogs(application, logs) }
+    )
+    defineSessionRoutes(app.Route)
+    await app.listen()
+    return async () => {
+      await app.close()
+      await remove(location)
+    }
+  })
+
+  async function session(values: Record<string, any>) {
+    const browser = new Browser(app.url)
+    await browser.post('/put', values)
+    const id = (await browser.get('/all')).json.id as string
+    return { browser, id, file: join(location, `${id}.txt`) }
+  }
+
+  function warnings() {
+    return logs.filter((line) => line.level === 40).map((line) => line.msg as string)
+  }
+
+  async function assertEmptyWithWarning(assert: any, browser: Browser, id: string, reason: string) {
+    const response = await browser.get('/all')
+    assert.equal(response.status, 200, response.text)
+    assert.deepEqual(response.json, { id, fresh: false, values: {} })
+    assert.isTrue(
+      warnings().some((msg) => msg.includes(id) && msg.includes(reason)),
+      JSON.stringify(warnings())
+    )
+
+    /**
+     * The next write replaces the corrupted payload with a good one
+     */
+    await browser.post('/put', { fixed: true })
+    assert.deepEqual((await browser.get('/all')).json.values, { fixed: true })
+  }
+
+  test('invalid JSON', async ({ assert }) => {
+    const { browser, id, file } = await session({ user: 'virk' })
+    await fs.writeFile(file, '{"message": {"user": "vi')
+    await assertEmptyWithWarning(assert, browser, id, 'payload is not valid JSON')
+  })
+
+  test('JSON that is not a session payload', async ({ assert }) => {
+    for (const contents of ['null', '[]', '"text"', '{"message":"text","purpose":"x"}']) {
+      const { browser, id, file } = await session({ user: 'virk' })
+      await fs.writeFile(file, contents.replace('"x"', JSON.stringify(id)))
+      await assertEmptyWithWarning(assert, browser, id, 'payload does not hold a session object')
+    }
+  })
+
+  test("a copy of session A's file under B's name does not expose A's data", async ({ assert }) => {
+    const a = await session({ secret: 'A' })
+    const b = await session({ user: 'B' })
+    await fs.copyFile(a.file, b.file)
+    await assertEmptyWithWarning(assert, b.browser, b.id, 'payload belongs to another session id')
+    assert.deepEqual((await a.browser.get('/all')).json.values, { secret: 'A' })
+  })
+})
+
+test.group('corrupted or foreign payloads in the redis store', (group) => {
+  let app: TestApp
+  let logs: any[]
+  const redis = redisClient()
+  const keys: string[] = []
+
+  group.each.setup(async () => {
+    logs = []
+    app = await setupApp(
+      { ...base, driver: 'redis', redisConnection: 'local' },
+      {
+        providers: ['@adonisjs/redis'],
+        redis: redisConnections,
+        beforeBoot: (application) => captureLogs(application, logs),
+      }
+    )
+    defineSessionRoutes(app.Route)
+    await app.listen()
+    return async () => {
+      await app.close()
+      if (keys.length) {
+        await redis.del(...keys.splice(0))
+      }
+    }
+  })
+
+  group.teardown(async () => {
+    await redis.quit()
+  })
+
+  async function session(values: Record<string, any>) {
+    const browser = new Browser(app.url)
+    await browser.post('/put', values)
+    const id = (await browser.get('/all')).json.id as string
+    keys.push(id)
+    return { browser, id }
+  }
+
+  function warnings() {
+    return logs.filter((line) => line.level === 40).map((line) => line.msg as string)
+  }
+
+  async function assertEmptyWithWarning(assert: any, browser: Browser, id: string, reason: string) {
+    const response = await browser.get('/all')
+    assert.equal(response.status, 200, response.text)
+    assert.deepEqual(response.json, { id, fresh: false, values: {} })
+    assert.isTrue(
+      warnings().some((msg) => msg.includes(reason)),
+      JSON.stringify(warnings())
+    )
+  }
+
+  test('invalid JSON', async ({ assert }) => {
+    const { browser, id } = await session({ user: 'virk' })
+    await redis.set(id, '{"message": {"user"', 'EX', 60)
+    await assertEmptyWithWarning(assert, browser, id, 'payload is not valid JSON')
+    await browser.post('/put', { fixed: true })
+    assert.deepEqual((await browser.get('/all')).json.values, { fixed: true })
+  })
+
+  test("a copy of session A's payload under B's key does not expose A's data", async ({
+    assert,
+  }) => {
+    const a = await session({ secret: 'A' })
+    const b = await session({ user: 'B' })
+    await redis.set(b.id, (await redis.get(a.id))!, 'EX', 60)
+    await assertEmptyWithWarning(assert, b.browser, b.id, 'payload belongs to another session id')
+    assert.deepEqual((await a.browser.get('/all')).json.values, { secret: 'A' })
+  })
+
+  test('a key of the wrong type (a hash) under a session id', async ({ assert }) => {
+    const { browser, id } = await session({ user: 'virk' })
+    await redis.del(id)
+    await redis.hset(id, 'user', 'someone else')
+    await redis.expire(id, 60)
+    await assertEmptyWithWarning(assert, browser, id, 'does not hold a session payload')
+    assert.deepEqual(await redis.hgetall(id), { user: 'someone else' })
+  })
+
+  test('a signed id naming a key that is not a session is never read', async ({ assert }) => {
+    const foreign = `hostile-${randomBytes(4).toString('hex')}`
+    keys.push(foreign)
+    await redis.set(
+      foreign,
+      JSON.stringify({ message: { admin: true }, purpose: foreign }),
+      'EX',
+      60
+    )
+    const browser = new Browser(app.url)
+    const response = await browser.post(
+      '/put',
+      { x: 1 },
+      { cookie: cookieHeader({ 'adonis-session': sign(app, foreign) }) }
+    )
+    assert.equal(response.status, 200, response.text)
+    assert.deepEqual(response.json, { x: 1 })
+    const all = await browser.get('/all')
+    keys.push(all.json.id)
+    assert.notEqual(all.json.id, foreign)
+    assert.deepEqual(JSON.parse((await redis.get(foreign))!).message, { admin: true })
+  })
+})

@@ -1,0 +1,305 @@
+/*
+ * @adonisjs/session
+ *
+ * Redis stopped mid-traffic: requests fail fast with E_SESSION_STORE_UNAVAILABLE
+ * (503), nothing already stored is lost or overwritten, and the app recovers
+ * on its own once Redis is back. Runs against a redis-server this spec starts
+ * on its own port.
+ */
+
+import { test } from '@japa/runner'
+import Redis from 'ioredis'
+import { ensureDir, remove } from 'fs-extra'
+import { setupApp, tmpPath, TestApp, REDIS_DB } from './helpers/app'
+import { Browser, BrowserResponse, errorMessage } from './helpers/browser'
+import { defineSessionRoutes } from './helpers/routes'
+import { RedisServer, bounded, freePort } from './helpers/redis_server'
+import { SessionStoreUnavailableException } from '../src/errors'
+
+const JSON_HEADERS = { accept: 'application/json' }
+const FAIL_FAST_MS = 2000
+const STORE_TIMEOUT_MS = 1500
+
+/**
+ * The message of E_SESSION_STORE_UNAVAILABLE, as errors.ts builds it
+ */
+function unavailable(reason: string) {
+  return SessionStoreUnavailableException.create('redis', reason).message
+}
+
+/**
+ * A request held inside its handler (session read, nothing written yet)
+ * until the test releases it
+ */
+class HeldRequest {
+  public reached!: Promise<void>
+  public release!: () => void
+  private onReached!: () => void
+  private released!: Promise<void>
+
+  constructor() {
+    this.reached = new Promise((resolve) => (this.onReached = resolve))
+    this.released = new Promise((resolve) => (this.release = resolve))
+  }
+
+  public async hold() {
+    this.onReached()
+    await this.released
+  }
+}
+
+test.group('redis driver: Redis stopped mid-traffic', (group) => {
+  let server: RedisServer
+  let dataDir: string
+  let app: TestApp
+  let browser: Browser
+  let direct: Redis
+  let held: HeldRequest | null = null
+
+  group.setup(async () => {
+    dataDir = tmpPath('redis-outage')
+    await ensureDir(dataDir)
+    server = new RedisServer(await freePort(), [
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--dir',
+      dataDir,
+    ])
+    await server.start()
+    return async () => {
+      await server.stop('SIGKILL')
+      await remove(dataDir)
+    }
+  })
+
+  group.each.setup(async () => {
+    if (!server.pid) {
+      await server.start()
+    }
+    app = await setupApp(
+      {
+        enabled: true,
+        driver: 'redis',
+        redisConnection: 'local',
+        cookieName: 'adonis-session',
+        age: '2h',
+        cookie: {},
+      },
+      {
+        providers: ['@adonisjs/redis'],
+        redis: { local: { host: '127.0.0.1', port: server.port, db: REDIS_DB, password: '' } },
+      }
+    )
+    /**
+     * Errors rendered as apps render them, by app/Exceptions/Handler.ts
+     */
+    const HttpExceptionHandler = app.app.container.use('Adonis/Core/HttpExceptionHandler')
+    const handler = new (class ExceptionHandler extends HttpExceptionHandler {})(app.app.logger)
+    app.app.container
+      .use('Adonis/Core/Server')
+      .errorHandler((error, ctx) => handler.handle(error, ctx))
+    defineSessionRoutes(app.Route)
+    app.Route.post('/held-put', async ({ session, request }) => {
+      await held!.hold()
+      for (const [key, value] of Object.entries(request.body())) {
+        session.put(key, value)
+      }
+      return session.all()
+    })
+    browser = new Browser(await app.listen())
+    direct = new Redis({ host: '127.0.0.1', port: server.port, db: REDIS_DB })
+    direct.on('error', () => {})
+
+    return async () => {
+      held?.release()
+      held = null
+      server.thaw()
+      if (!server.pid) {
+        await server.start()
+      }
+      direct.disconnect()
+      await closeApp(app)
+    }
+  })
+
+  /**
+   * Close the app; a connection that cannot quit (Redis gone) is dropped
+   */
+  async function closeApp(testApp: TestApp) {
+    try {
+      await bounded(testApp.close(), 5000, 'closing the app')
+    } catch {
+      testApp.app.container.use('Adonis/Addons/Redis').connection('local').disconnect()
+    }
+  }
+
+  /**
+   * The app's own connection to Redis
+   */
+  function appConnection() {
+    return app.app.container.use('Adonis/Addons/Redis').connection('local').ioConnection
+  }
+
+  /**
+   * Wait until the app's connection is back by itself (ioredis retries
+   * with a growing delay of up to 2s); the app is not restarted
+   */
+  async function appReconnected() {
+    const io = appConnection()
+    if (io.status !== 'ready') {
+      await bounded(new Promise((resolve) => io.once('ready', resolve)), 10000, 'reconnecting')
+    }
+  }
+
+  async function timed(request: Promise<BrowserResponse>) {
+    const startedAt = Date.now()
+    const response = await request
+    return { response, elapsed: Date.now() - startedAt }
+  }
+
+  async function stored(id: string) {
+    const raw = await direct.get(id)
+    return raw ? JSON.parse(raw).message : null
+  }
+
+  function assertUnavailable(
+    assert: any,
+    { response, elapsed }: { response: BrowserResponse; elapsed: number },
+    expected: string | RegExp
+  ) {
+    assert.equal(response.status, 503, response.text)
+    assert.isBelow(elapsed, FAIL_FAST_MS)
+    if (typeof expected === 'string') {
+      assert.equal(errorMessage(response), expected)
+    } else {
+      assert.match(errorMessage(response), expected)
+    }
+  }
+
+  test('requests fail fast while Redis is stopped and work again once it restarts', async ({
+    assert,
+  }) => {
+    await browser.post('/put', { cart: 'kept' })
+    const id = (await browser.get('/all')).json.id
+    await server.stop('SIGTERM')
+
+    /**
+     * The connection is reconnecting (or connecting) during the outage
+     */
+    const whileDown = (command: string) =>
+      new RegExp(
+        `^${escape(
+          unavailable(`${command} on connection "local" got no answer within ${STORE_TIMEOUT_MS}ms`)
+        )} \\(connection is (reconnecting|connecting|close)\\)$`
+      )
+
+    const read = await timed(browser.get('/all', JSON_HEADERS))
+    assertUnavailable(assert, read, whileDown('GETEX'))
+
+    const write = await timed(browser.post('/put', { cart: 'overwritten' }, JSON_HEADERS))
+    assertUnavailable(assert, write, whileDown('GETEX'))
+
+    const newcomer = new Browser(browser.baseUrl)
+    const fresh = await timed(newcomer.get('/increment/visits', JSON_HEADERS))
+    assertUnavailable(assert, fresh, whileDown('GET'))
+
+    await server.start()
+    await appReconnected()
+
+    const after = await browser.get('/all', JSON_HEADERS)
+    assert.equal(after.status, 200, after.text)
+    assert.deepEqual(after.json, { id, fresh: false, values: { cart: 'kept' } })
+    assert.deepEqual(await stored(id), { cart: 'kept' })
+
+    await browser.post('/put', { cart: 'updated' })
+    assert.deepEqual((await browser.get('/all')).json.values, { cart: 'updated' })
+    assert.equal((await newcomer.get('/increment/visits')).status, 200)
+  }).timeout(45000)
+
+  test('requests fail fast while Redis hangs and work again once it answers', async ({
+    assert,
+  }) => {
+    await browser.post('/put', { cart: 'kept' })
+    const id = (await browser.get('/all')).json.id
+    server.freeze()
+
+    const noAnswer = (command: string) =>
+      unavailable(`${command} on connection "local" got no answer within ${STORE_TIMEOUT_MS}ms`)
+
+    try {
+      const read = await timed(browser.get('/all', JSON_HEADERS))
+      assertUnavailable(assert, read, noAnswer('GETEX'))
+      const write = await timed(browser.post('/put', { cart: 'overwritten' }, JSON_HEADERS))
+      assertUnavailable(assert, write, noAnswer('GETEX'))
+    } finally {
+      server.thaw()
+    }
+
+    const after = await browser.get('/all', JSON_HEADERS)
+    assert.equal(after.status, 200, after.text)
+    assert.deepEqual(after.json, { id, fresh: false, values: { cart: 'kept' } })
+    assert.deepEqual(await stored(id), { cart: 'kept' })
+  }).timeout(45000)
+
+  test('a write that answered 503 does not land once a hung Redis answers again', async ({
+    assert,
+  }) => {
+    await browser.post('/put', { cart: 'kept' })
+    const id = (await browser.get('/all')).json.id
+
+    held = new HeldRequest()
+    const pending = timed(browser.clone().post('/held-put', { cart: 'overwritten' }, JSON_HEADERS))
+    await held.reached
+    server.freeze()
+    held.release()
+
+    try {
+      const write = await pending
+      assertUnavailable(assert, write, /^E_SESSION_STORE_UNAVAILABLE: .* got no answer within/)
+    } finally {
+      server.thaw()
+    }
+
+    /**
+     * Redis answers in order: once this read is answered, the write sent
+     * before it has been dealt with
+     */
+    const after = await browser.get('/all', JSON_HEADERS)
+    assert.equal(after.status, 200, after.text)
+    assert.deepEqual(after.json.values, { cart: 'kept' })
+    assert.deepEqual(await stored(id), { cart: 'kept' })
+  }).timeout(45000)
+
+  test('a write that answered 503 is not replayed after Redis restarts', async ({ assert }) => {
+    await browser.post('/put', { cart: 'kept' })
+    const id = (await browser.get('/all')).json.id
+
+    held = new HeldRequest()
+    const pending = timed(browser.clone().post('/held-put', { cart: 'overwritten' }, JSON_HEADERS))
+    await held.reached
+    server.freeze()
+    held.release()
+
+    const write = await pending
+    assertUnavailable(assert, write, /^E_SESSION_STORE_UNAVAILABLE: .* got no answer within/)
+
+    /**
+     * The write is still unanswered in ioredis' queue when the server dies;
+     * ioredis resends such commands once it reconnects
+     */
+    await server.stop('SIGKILL')
+    await server.start()
+    await appReconnected()
+
+    const after = await browser.get('/all', JSON_HEADERS)
+    assert.equal(after.status, 200, after.text)
+    assert.deepEqual(after.json.values, { cart: 'kept' })
+    assert.deepEqual(await stored(id), { cart: 'kept' })
+  }).timeout(45000)
+})
+
+function escape(text: string) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
