@@ -335,6 +335,19 @@ test.group('session cookies', (group) => {
     )
   })
 
+  test('an expired or tampered data cookie is cleared', async ({ assert }) => {
+    ;({ app } = await boot({ driver: 'cookie' }))
+    const browser = new Browser(app.url)
+    await browser.post('/put', { a: 1 })
+    const id = (await browser.get('/all')).json.id
+    browser.cookies.set(id, `${browser.cookies.get(id)!.slice(0, -4)}AAAA`)
+    const response = await browser.get('/all')
+    assert.deepEqual(response.json.values, {})
+    const cleared = response.setCookies.find((cookie) => cookie.name === id)!
+    assert.equal(cleared.attributes['max-age'], '-1')
+    assert.isFalse(browser.cookies.has(id))
+  })
+
   test('a replayed data cookie past its age reads as empty', async ({ assert }) => {
     ;({ app } = await boot({ driver: 'cookie', age: 1000 }))
     const browser = new Browser(app.url)

@@ -63,10 +63,12 @@ export class CookieDriver implements SessionDriverContract {
   /**
    * Re-issues the data cookie (new expiry inside) only once `refreshAfter`
    * of its lifetime has passed; until then the cookie the browser holds is
-   * still good
+   * still good. A data cookie that did not read (expired, tampered with) is
+   * cleared, so stale cookies do not stay in the browser.
    */
   public touch(sessionId: string): void {
     if (this.expiresAt === null) {
+      this.destroy(sessionId)
       return
     }
     const elapsed = this.config.ageMs - (this.expiresAt - Date.now())

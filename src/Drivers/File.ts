@@ -196,9 +196,12 @@ export class FileDriver implements SessionDriverContract {
     if (!error || typeof error.syscall !== 'string') {
       return error
     }
+    const message = error.message.startsWith(`${error.code}:`)
+      ? error.message
+      : `${error.code || 'error'}: ${error.message}`
     return SessionStoreUnavailableException.create(
       'file',
-      `${error.code || 'error'}: ${error.message} (file.location "${this.location}")`
+      `${message} (file.location "${this.location}")`
     )
   }
 }
