@@ -90,11 +90,12 @@ declare module '@ioc:Adonis/Addons/Session' {
 
   /**
    * One change made by a request, recorded in order. Drivers that implement
-   * `update` replay them onto the freshest stored copy.
+   * `update` replay them onto the freshest stored copy. `key` is a dot path,
+   * or a top-level key taken literally when `literal` is true.
    */
   export type SessionMutation =
-    | { op: 'set'; key: string; value: any }
-    | { op: 'unset'; key: string }
+    | { op: 'set'; key: string; value: any; literal?: boolean }
+    | { op: 'unset'; key: string; literal?: boolean }
     | { op: 'increment'; key: string; steps: number }
     | { op: 'clear' }
     | { op: 'flashConsume'; values: Record<string, any> }

@@ -49,10 +49,17 @@ export class SessionCookies {
   private dataOptions: SerializeOptions
   private clearOptions: SerializeOptions & { expires: Date }
 
+  /**
+   * When data cookies written by 6.4 (no expiry inside) stop being accepted:
+   * `age` after this process started, however often they are replayed
+   */
+  private legacyExpiresAt: number
+
   constructor(private encryption: EncryptionContract, private config: ResolvedSessionConfig) {
     this.dataOptions = config.cookieOptions
     const { maxAge, ...rest } = config.cookieOptions
     this.clearOptions = { ...rest, maxAge: -1, expires: new Date(1) }
+    this.legacyExpiresAt = Date.now() + config.ageMs
   }
 
   /**
@@ -191,17 +198,19 @@ export class SessionCookies {
   }
 
   /**
-   * A cookie written by 6.4 has no expiry inside: it counts as expiring
-   * now + age, and is re-issued with one at the next refresh
+   * A cookie written by 6.4 has no expiry inside: it is accepted until
+   * `legacyExpiresAt` at the latest, and reported as due for a refresh so
+   * that the request re-issues it with an expiry
    */
   private toEntry(message: Record<string, any>): DecryptedData {
     const { [EXPIRES_AT_KEY]: expiresAt, ...values } = message
-    const known = typeof expiresAt === 'number' && Number.isFinite(expiresAt)
+    if (typeof expiresAt === 'number' && Number.isFinite(expiresAt)) {
+      return { json: JSON.stringify(values), expiresAt }
+    }
+    const dueForRefresh = Date.now() + this.config.ageMs - this.config.refreshAfterMs - 1
     return {
       json: JSON.stringify(values),
-      expiresAt: known
-        ? expiresAt
-        : Date.now() + this.config.ageMs - this.config.refreshAfterMs - 1,
+      expiresAt: Math.min(this.legacyExpiresAt, dueForRefresh),
     }
   }
 }

@@ -88,6 +88,39 @@ test.group('session API', (group) => {
     assert.deepEqual((await browser.get('/all')).json.values, { cart: { items: [1, 2] } })
   })
 
+  test('committing twice in one request applies the changes once', async ({ assert }) => {
+    ;({ app } = await boot({}, ({ Route }) => {
+      Route.get('/early-commit', async ({ session }) => {
+        session.increment('hits')
+        session.flash('notice', 'once')
+        await session.commit()
+        return session.all()
+      })
+    }))
+    const browser = new Browser(app.url)
+    await browser.get('/increment/hits')
+    assert.deepEqual((await browser.get('/early-commit')).json, { hits: 2 })
+    assert.deepEqual((await browser.get('/all')).json.values, { hits: 2 })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {})
+  })
+
+  test('flashed input waits under "input" until commit, as in 6.4', async ({ assert }) => {
+    ;({ app } = await boot({}, ({ Route }) => {
+      Route.post('/inspect', ({ session }) => {
+        session.flashExcept(['_csrf'])
+        session.flash('notice', 'saved')
+        return session.responseFlashMessages.all()
+      })
+    }))
+    const browser = new Browser(app.url)
+    const response = await browser.post('/inspect', { title: 'Hi', _csrf: 'x' })
+    assert.deepEqual(response.json, { input: { title: 'Hi' }, notice: 'saved' })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {
+      title: 'Hi',
+      notice: 'saved',
+    })
+  })
+
   test('using the session before initiate raises E_RUNTIME_EXCEPTION', async ({ assert }) => {
     ;({ app } = await boot({ enabled: false }, ({ Route }) => {
       Route.get('/early', ({ session }) => session.get('x'))

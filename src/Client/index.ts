@@ -51,7 +51,8 @@ export class SessionClient extends Store implements SessionClientContract {
 
   /**
    * Store the values and flash messages under a new session id and return
-   * the cookies the request must carry
+   * the cookies the request must carry. With nothing to send, the store is
+   * not touched.
    */
   public async commit() {
     const values: Record<string, any> = { ...this.all() }
@@ -61,7 +62,9 @@ export class SessionClient extends Store implements SessionClientContract {
 
     const signedSessionId = this.cookies.signSessionId(this.sessionId)
     const cookies: Record<string, string> = { [this.config.cookieName]: signedSessionId }
-    if (this.driver) {
+    if (Object.keys(values).length === 0) {
+      this.sentValues = null
+    } else if (this.driver) {
       await this.driver.write(this.sessionId, values)
     } else {
       this.sentValues = values

@@ -130,10 +130,13 @@ export class RedisDriver implements SessionDriverContract {
   }
 
   private async compareAndSet(sessionId: string, updater: SessionUpdater): Promise<void> {
+    /**
+     * Without a read of this id (a new or regenerated session) the key is
+     * expected not to exist; when it does, the script answers with its
+     * payload and the next attempt starts from it
+     */
     let base =
-      this.readPayload && this.readPayload.sessionId === sessionId
-        ? this.readPayload.payload
-        : await this.fetch(sessionId, 'GET', (io) => io.get(sessionId))
+      this.readPayload && this.readPayload.sessionId === sessionId ? this.readPayload.payload : null
     const offset = await this.clockOffset()
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -145,7 +148,7 @@ export class RedisDriver implements SessionDriverContract {
           hashOf(base),
           payload,
           this.config.ttlSeconds,
-          Math.floor(Date.now() + offset + (deadline - performance.now()))
+          Math.floor(Date.now() + offset + (deadline - performance.now()) - this.safetyMargin())
         )
       )
       if (status === 1) {
@@ -217,13 +220,27 @@ export class RedisDriver implements SessionDriverContract {
     if (known && Date.now() - known.measuredAt < CLOCK_CHECK_MS) {
       return known.offset
     }
-    const sentAt = Date.now()
-    const [seconds, micros] = await this.run<[string, string]>('TIME', (client) => client.time())
+    let sentAt = 0
+    const [seconds, micros] = await this.run<[string, string]>('TIME', (client) => {
+      sentAt = Date.now()
+      return client.time()
+    })
     const receivedAt = Date.now()
     const offset =
       Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sentAt + receivedAt) / 2
-    clockOffsets.set(io, { offset, measuredAt: receivedAt })
+    if (receivedAt - sentAt < this.safetyMargin()) {
+      clockOffsets.set(io, { offset, measuredAt: receivedAt })
+    }
     return offset
+  }
+
+  /**
+   * Kept off the deadline given to the script: the reply of a write that
+   * runs just before the deadline still has to reach the request in time,
+   * and the clock offset is only known to within a round trip
+   */
+  private safetyMargin() {
+    return Math.min(250, Math.floor(this.config.storeTimeoutMs / 5))
   }
 
   private decode(sessionId: string, payload: string | null) {

@@ -12,7 +12,7 @@ import {
   SessionMutation,
 } from '@ioc:Adonis/Addons/Session'
 import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
-import { FLASH_KEY, applyMutations, inPlaceEdits } from '../Store/mutations'
+import { FLASH_KEY, applyMutations, copyOf, inPlaceEdits } from '../Store/mutations'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { SessionRuntimeException } from '../errors'
 import { generateSessionId } from '../SessionId'
@@ -47,19 +47,17 @@ export class Session implements SessionContract {
   private mutations: SessionMutation[] = []
 
   /**
-   * JSON of the values right after initiate, to notice in-place edits
+   * JSON of the values when the request first got hold of a stored object
+   * (through get/all/pull, or by putting one), and how many changes were
+   * recorded by then. In-place edits of such objects are found by comparing
+   * against it at commit; a request that never held an object skips that.
    */
-  private baseline = '{}'
+  private baseline: { json: string; recorded: number } | null = null
 
   /**
    * Flash messages read from the store at initiate, removed at commit
    */
   private consumedFlash: Record<string, any> | null = null
-
-  /**
-   * Request input flashed with flashAll/flashOnly/flashExcept
-   */
-  private flashedInput: Record<string, any> | null = null
 
   /**
    * The id the session had before `regenerate()`, destroyed at commit
@@ -113,7 +111,6 @@ export class Session implements SessionContract {
     if (!readonly) {
       this.takeFlashMessages()
     }
-    this.baseline = JSON.stringify(this.store.all())
     this.shareLocalsWithView()
     debug('initiated session (fresh: %s, driver: %s)', this.fresh, this.config.driver)
   }
@@ -143,11 +140,13 @@ export class Session implements SessionContract {
         this.cookies.writeSessionId(this.ctx.response, this.sessionId)
 
         if (this.previousSessionId) {
-          return this.moveToNewId()
+          await this.moveToNewId()
+          return this.markCommitted()
         }
         if (changes.length) {
           this.ctx.logger.trace('persist session changes with driver')
-          return this.persist(changes)
+          await this.persist(changes)
+          return this.markCommitted()
         }
         if (!this.fresh) {
           this.ctx.logger.trace('touch session driver')
@@ -175,16 +174,20 @@ export class Session implements SessionContract {
   }
 
   public get(key: string, defaultValue?: any): any {
-    return this.readable.get(key, defaultValue)
+    return this.handOut(this.readable.get(key, defaultValue))
   }
 
   public all(): any {
-    return this.readable.all()
+    return this.handOut(this.readable.all())
   }
 
   public put(key: string, value: AllowedSessionValues): void {
-    this.mutable.set(key, value)
-    this.mutations.push({ op: 'set', key, value })
+    const store = this.mutable
+    if (value !== null && typeof value === 'object') {
+      this.takeBaseline()
+    }
+    store.set(key, value)
+    this.mutations.push({ op: 'set', key, value: copyOf(value) })
   }
 
   public forget(key: string): void {
@@ -195,7 +198,7 @@ export class Session implements SessionContract {
   public pull(key: string, defaultValue?: any): any {
     const value = this.mutable.pull(key, defaultValue)
     this.mutations.push({ op: 'unset', key })
-    return value
+    return this.handOut(value)
   }
 
   public increment(key: string, steps: number = 1): any {
@@ -226,9 +229,13 @@ export class Session implements SessionContract {
     }
   }
 
+  /**
+   * Flashed input waits under `input` in responseFlashMessages (as in 6.4)
+   * and goes to the top level of the flash messages at commit
+   */
   public flashAll(): void {
     this.ensureMutable()
-    this.flashedInput = this.flashable(this.requestInput())
+    this.responseFlashMessages.set('input', this.flashable(this.requestInput()))
   }
 
   public flashOnly(keys: string[]): void {
@@ -241,14 +248,14 @@ export class Session implements SessionContract {
         picked.set(key, value)
       }
     }
-    this.flashedInput = this.flashable(picked.all())
+    this.responseFlashMessages.set('input', this.flashable(picked.all()))
   }
 
   public flashExcept(keys: string[]): void {
     this.ensureMutable()
     const input = new Store(this.requestInput())
     keys.forEach((key) => input.unset(key))
-    this.flashedInput = this.flashable(input.all())
+    this.responseFlashMessages.set('input', this.flashable(input.all()))
   }
 
   public reflash(): void {
@@ -330,15 +337,43 @@ export class Session implements SessionContract {
   }
 
   /**
-   * Flash messages for the next request: flashed input under explicit
-   * flash calls
+   * Flash messages for the next request: flashed input at the top level,
+   * under explicit flash calls
    */
   private outgoingFlash(): Record<string, any> | null {
-    const messages = this.responseFlashMessages.all()
-    if (!this.flashedInput && this.responseFlashMessages.isEmpty) {
+    if (this.responseFlashMessages.isEmpty) {
       return null
     }
-    return { ...this.flashedInput, ...messages }
+    const { input, ...messages } = this.responseFlashMessages.all()
+    return { ...(isPlainObject(input) ? input : {}), ...messages }
+  }
+
+  /**
+   * A stored object handed to the caller may be edited in place: take the
+   * baseline first
+   */
+  private handOut<T>(value: T): T {
+    if (value !== null && typeof value === 'object') {
+      this.takeBaseline()
+    }
+    return value
+  }
+
+  private takeBaseline() {
+    if (!this.baseline) {
+      this.baseline = { json: JSON.stringify(this.store.all()), recorded: this.mutations.length }
+    }
+  }
+
+  /**
+   * After a commit, the changes are stored: a second commit must not apply
+   * them again
+   */
+  private markCommitted() {
+    this.mutations = []
+    this.consumedFlash = null
+    this.baseline = null
+    this.previousSessionId = null
   }
 
   /**
@@ -351,10 +386,15 @@ export class Session implements SessionContract {
     }
 
     const changes = [...this.mutations]
-    const values = this.store.all()
-    if (changes.length || JSON.stringify(values) !== this.baseline) {
-      const expected = applyMutations(JSON.parse(this.baseline), this.mutations) || {}
-      changes.push(...inPlaceEdits(expected, values))
+    const baseline = this.baseline
+    if (baseline) {
+      const values = this.store.all()
+      const unchanged = changes.length === 0 && JSON.stringify(values) === baseline.json
+      if (!unchanged) {
+        const recorded = this.mutations.slice(baseline.recorded)
+        const expected = applyMutations(JSON.parse(baseline.json), recorded) || {}
+        changes.push(...inPlaceEdits(expected, values))
+      }
     }
     if (this.consumedFlash) {
       changes.push({ op: 'flashConsume', values: this.consumedFlash })

@@ -61,6 +61,12 @@ export class SessionManager implements SessionManagerContract {
   constructor(public application: ApplicationContract, config: Partial<SessionConfig>) {
     const httpCookie = application.container.use('Adonis/Core/Config').get('app.http.cookie', {})
     this.config = resolveConfig(config, httpCookie)
+    if (typeof config.age === 'number' && config.age < 60_000) {
+      application.logger.warn(
+        'session "age" is %d milliseconds (6.4 read numbers as seconds for the cookie): use a duration string such as "2h" if you meant seconds',
+        config.age
+      )
+    }
     this.cookies = new SessionCookies(
       application.container.use('Adonis/Core/Encryption'),
       this.config
@@ -82,11 +88,19 @@ export class SessionManager implements SessionManagerContract {
    * A session client for the Japa api-client bindings
    */
   public client(): SessionClient {
-    return new SessionClient(
-      this.config,
-      this.cookies,
-      this.config.driver === 'cookie' ? null : this.createDriver()
-    )
+    return new SessionClient(this.config, this.cookies, this.clientDriver())
+  }
+
+  /**
+   * The driver behind the test client: none for the cookie driver (the
+   * session travels in cookies), the memory driver for extensions (they may
+   * need an HTTP context the client does not have), else the app's driver
+   */
+  private clientDriver(): SessionDriverContract | null {
+    if (this.extendedDrivers.has(this.config.driver)) {
+      return new MemoryDriver(this.config.ageMs)
+    }
+    return this.config.driver === 'cookie' ? null : this.createDriver()
   }
 
   /**
@@ -141,12 +155,12 @@ export class SessionManager implements SessionManagerContract {
 
   /**
    * What an extension receives as config: `config.<driver>` as the docs
-   * describe, with the rest of the session config reachable underneath it
-   * (6.4 passed the whole config), so extensions written for either work
+   * describe, merged over the rest of the session config (6.4 passed the
+   * whole config), so extensions written for either work
    */
   private extensionConfig(name: string) {
     const own = (this.config as Record<string, any>)[name]
-    return Object.assign(Object.create(this.config), own && typeof own === 'object' ? own : {})
+    return { ...this.config, ...(own && typeof own === 'object' ? own : {}) }
   }
 
   private cookieFactory(): DriverFactory {

@@ -30,11 +30,35 @@ export function applyMutations(
   return store.isEmpty ? null : store.all()
 }
 
+/**
+ * A copy of a recorded value, so that no replay (at commit, again on a
+ * compare-and-set retry) shares objects with the live session or another
+ * replay
+ */
+export function copyOf<T>(value: T): T {
+  if (value === null || typeof value !== 'object') {
+    return value
+  }
+  try {
+    return structuredClone(value)
+  } catch {
+    return JSON.parse(JSON.stringify(value))
+  }
+}
+
 function applyOne(store: Store, mutation: SessionMutation) {
   switch (mutation.op) {
     case 'set':
-      return store.set(mutation.key, mutation.value)
+      if (mutation.literal) {
+        store.all()[mutation.key] = copyOf(mutation.value)
+        return
+      }
+      return store.set(mutation.key, copyOf(mutation.value))
     case 'unset':
+      if (mutation.literal) {
+        delete store.all()[mutation.key]
+        return
+      }
       return store.unset(mutation.key)
     case 'clear':
       return clearKeepingFlash(store)
@@ -45,7 +69,7 @@ function applyOne(store: Store, mutation: SessionMutation) {
     case 'flashConsume':
       return consumeFlash(store, mutation.values)
     case 'flashMerge':
-      return store.set(FLASH_KEY, { ...flashOf(store), ...mutation.values })
+      return store.set(FLASH_KEY, { ...flashOf(store), ...copyOf(mutation.values) })
   }
 }
 
@@ -92,7 +116,7 @@ function sameJson(a: unknown, b: unknown) {
  * Changes made in place (`session.get('cart').items.push(x)`) bypass the
  * recorder. Comparing what the recorded changes should have produced with
  * what the session holds turns such edits into `set`/`unset` of the top-level
- * keys they touched.
+ * keys they touched (literal keys: a stored key may contain a dot).
  */
 export function inPlaceEdits(
   expected: Record<string, any>,
@@ -101,12 +125,12 @@ export function inPlaceEdits(
   const edits: SessionMutation[] = []
   for (const key of Object.keys(actual)) {
     if (!sameJson(expected[key], actual[key])) {
-      edits.push({ op: 'set', key, value: actual[key] })
+      edits.push({ op: 'set', key, value: copyOf(actual[key]), literal: true })
     }
   }
   for (const key of Object.keys(expected)) {
     if (!(key in actual)) {
-      edits.push({ op: 'unset', key })
+      edits.push({ op: 'unset', key, literal: true })
     }
   }
   return edits

@@ -103,6 +103,16 @@ export function driverContract(driver: string, harness: DriverHarness) {
       assert.isNull(await harness.peek(app, id, browser))
     })
 
+    test('an object put and then changed in the same request is stored as seen', async ({
+      assert,
+    }) => {
+      const expected = { cart: { items: ['a', 'b'], count: 2 } }
+      assert.deepEqual((await browser.get('/nested')).json, expected)
+      assert.deepEqual((await browser.get('/all')).json.values, expected)
+      assert.deepEqual((await browser.get('/nested')).json, expected)
+      assert.deepEqual((await browser.get('/all')).json.values, expected)
+    })
+
     test('flash messages live exactly one request', async ({ assert }) => {
       await browser.post('/flash', { errors: { title: 'Title is required' }, zero: 0, no: false })
       const next = await browser.get('/flash-messages')

@@ -80,5 +80,11 @@ export function defineSessionRoutes(Route: RouterContract) {
     all: session.flashMessages.all(),
     isEmpty: session.flashMessages.isEmpty,
   }))
+  Route.get('/nested', ({ session }) => {
+    session.put('cart', { items: ['a'], count: 1 })
+    session.increment('cart.count')
+    session.get('cart').items.push('b')
+    return session.all()
+  })
   Route.get('/noop', () => 'ok')
 }
