@@ -169,8 +169,16 @@ export class SessionCookies {
    * The `e:` value of a data cookie holding the values
    */
   public encryptData(sessionId: string, values: Record<string, any>): string {
-    const payload = { ...values, [EXPIRES_AT_KEY]: Date.now() + this.config.ageMs }
-    return `e:${this.encryption.encrypt(payload, this.config.ageMs, sessionId)}`
+    const expiresAt = Date.now() + this.config.ageMs
+    const payload = { ...values, [EXPIRES_AT_KEY]: expiresAt }
+    const raw = `e:${this.encryption.encrypt(payload, this.config.ageMs, sessionId)}`
+
+    /**
+     * The browser sends this exact string back with its next request: what
+     * it holds is known already, no need to decrypt it then
+     */
+    this.decrypted.set(`${sessionId}:${raw}`, { json: JSON.stringify(values), expiresAt })
+    return raw
   }
 
   /**

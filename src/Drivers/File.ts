@@ -13,7 +13,7 @@ import { decodePayload, encodePayload } from '../Payload'
 import { isValidSessionId } from '../SessionId'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { SessionFileLock } from './fileLock'
-import { inLine } from './queue'
+import { inBatch } from './queue'
 
 /**
  * How long a write waits for another process holding the session's lock
@@ -54,28 +54,34 @@ export class FileDriver implements SessionDriverContract {
   }
 
   /**
-   * Under the session's lock: apply the request's changes to the latest
-   * copy (the one read at the start of the request when the file has not
-   * changed since) and replace the file
+   * Apply the request's changes, together with those of other requests of
+   * this process waiting on the same session (see inBatch)
    */
   public async update(sessionId: string, updater: SessionUpdater): Promise<void> {
     const file = this.pathFor(sessionId)
-    await inLine(file, async () => {
-      const lock = await this.lock(sessionId)
-      try {
-        const next = updater(await this.latest(sessionId, file))
-        if (next === null) {
-          await fs.rm(file, { force: true })
-          await lock.release()
-        } else {
-          await lock.publish(file, encodePayload(sessionId, next))
-        }
-      } catch (error) {
-        await lock.release().catch(() => {})
-        throw this.unavailable(error)
+    await inBatch(file, updater, (combined) => this.replace(sessionId, file, combined))
+  }
+
+  /**
+   * Under the session's lock: apply the changes to the latest copy (the one
+   * read at the start of the request when the file has not changed since)
+   * and replace the file
+   */
+  private async replace(sessionId: string, file: string, updater: SessionUpdater) {
+    const lock = await this.lock(sessionId)
+    try {
+      const next = updater(await this.latest(sessionId, file))
+      if (next === null) {
+        await fs.rm(file, { force: true })
+        await lock.release()
+      } else {
+        await lock.publish(file, encodePayload(sessionId, next))
       }
-      this.snapshot = null
-    })
+    } catch (error) {
+      await lock.release().catch(() => {})
+      throw this.unavailable(error)
+    }
+    this.snapshot = null
   }
 
   public async destroy(sessionId: string): Promise<void> {

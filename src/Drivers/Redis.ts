@@ -11,7 +11,7 @@ import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Sessio
 import { SessionRuntimeException, SessionStoreUnavailableException } from '../errors'
 import { decodePayload, encodePayload } from '../Payload'
 import { ResolvedSessionConfig } from '../SessionManager/config'
-import { inLine } from './queue'
+import { inBatch } from './queue'
 
 /**
  * The part of an `@adonisjs/redis` connection (plain or cluster) the driver
@@ -126,7 +126,9 @@ export class RedisDriver implements SessionDriverContract {
    * request wrote meanwhile
    */
   public async update(sessionId: string, updater: SessionUpdater): Promise<void> {
-    await inLine(`redis:${this.name}:${sessionId}`, () => this.compareAndSet(sessionId, updater))
+    await inBatch(`redis:${this.name}:${sessionId}`, updater, (combined) =>
+      this.compareAndSet(sessionId, combined)
+    )
   }
 
   private async compareAndSet(sessionId: string, updater: SessionUpdater): Promise<void> {

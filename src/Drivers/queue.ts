@@ -2,29 +2,77 @@
  * @adonisjs/session
  */
 
-/**
- * Tail of the in-process queue of each key
- */
-const tails: Map<string, Promise<void>> = new Map()
+/// <reference path="../../adonis-typings/index.ts" />
+
+import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
+
+type Waiting = { updater: SessionUpdater; resolve: () => void; reject: (error: unknown) => void }
+type Batch = { waiting: Waiting[]; running: boolean }
 
 /**
- * Run tasks on the same key one after the other within this process.
- * Concurrent requests of one process then wait in line for a session
- * instead of racing for it; the store's own lock or compare-and-set still
- * guards against other processes.
+ * Updates of each session waiting in this process
  */
-export function inLine<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const previous = tails.get(key) || Promise.resolve()
-  const result = previous.then(task)
-  const tail = result.then(
-    () => {},
-    () => {}
-  )
-  tails.set(key, tail)
-  tail.then(() => {
-    if (tails.get(key) === tail) {
-      tails.delete(key)
+const batches: Map<string, Batch> = new Map()
+
+/**
+ * Group commit for one session within this process. Updates queue per key;
+ * one write at a time runs, and it takes every update queued so far and
+ * applies them in order (each still sees the result of the previous one),
+ * so a burst of requests on one session costs one store write instead of
+ * one each. Every caller resolves once the write holding its update is
+ * stored. The store's own lock or compare-and-set still guards against
+ * other processes.
+ */
+export function inBatch(
+  key: string,
+  updater: SessionUpdater,
+  write: (updater: SessionUpdater) => Promise<void>
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let batch = batches.get(key)
+    if (!batch) {
+      batch = { waiting: [], running: false }
+      batches.set(key, batch)
+    }
+    batch.waiting.push({ updater, resolve, reject })
+    if (!batch.running) {
+      drain(key, batch, write)
     }
   })
-  return result
+}
+
+async function drain(key: string, batch: Batch, write: (updater: SessionUpdater) => Promise<void>) {
+  batch.running = true
+  while (batch.waiting.length) {
+    const taken = batch.waiting.splice(0)
+    const failed: Map<Waiting, unknown> = new Map()
+
+    /**
+     * Each update runs on the result of the previous ones; one that throws
+     * fails its own request and is left out of the write
+     */
+    const combined: SessionUpdater = (current) =>
+      taken.reduce((values, waiting) => {
+        if (failed.has(waiting)) {
+          return values
+        }
+        try {
+          return waiting.updater(values)
+        } catch (error) {
+          failed.set(waiting, error)
+          return values
+        }
+      }, current)
+
+    try {
+      await write(combined)
+      taken.forEach((waiting) =>
+        failed.has(waiting) ? waiting.reject(failed.get(waiting)) : waiting.resolve()
+      )
+    } catch (error) {
+      taken.forEach((waiting) => waiting.reject(failed.get(waiting) || error))
+    }
+  }
+  batch.running = false
+  batches.delete(key)
 }
