@@ -5,7 +5,9 @@
 import { promises as fs } from 'fs'
 
 /**
- * A lock file older than this belongs to a process that died mid-write
+ * A lock file older than this belongs to a process that died mid-write and
+ * is removed. A writer stalled for longer (a hung disk) could lose its lock
+ * that way; a write takes milliseconds, so the margin is wide.
  */
 export const STALE_LOCK_MS = 30_000
 
