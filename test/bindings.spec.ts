@@ -8,16 +8,10 @@
 import { test } from '@japa/runner'
 import { Assert } from '@japa/assert'
 import { ApiClient } from '@japa/api-client'
-import { setupApp, TestApp, tmpPath } from './helpers/app'
+import { setupApp, TestApp, tmpPath, SESSION_DEFAULTS } from './helpers/app'
 import { redisConnections } from './helpers/redis'
 
-const base = {
-  enabled: true,
-  cookieName: 'adonis-session',
-  clearWithBrowser: false,
-  age: '2h',
-  cookie: {},
-}
+const base = SESSION_DEFAULTS
 
 const drivers: Record<string, [Record<string, any>, Record<string, any>]> = {
   memory: [{ driver: 'memory' }, {}],

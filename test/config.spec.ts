@@ -5,19 +5,12 @@
  */
 
 import { test } from '@japa/runner'
-import { setupApp, TestApp } from './helpers/app'
+import { setupApp, TestApp, SESSION_DEFAULTS } from './helpers/app'
 import { Browser } from './helpers/browser'
 import { redisClient, redisConnections } from './helpers/redis'
 import { resolveConfig } from '../src/SessionManager/config'
 
-const base = {
-  enabled: true,
-  driver: 'memory',
-  cookieName: 'adonis-session',
-  clearWithBrowser: false,
-  age: '2h',
-  cookie: {},
-}
+const base = { ...SESSION_DEFAULTS, driver: 'memory' }
 
 async function bootError(config: Record<string, any>, options: Record<string, any> = {}) {
   try {

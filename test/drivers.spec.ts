@@ -5,19 +5,13 @@
 import { join } from 'path'
 import { promises as fs } from 'fs'
 import { driverContract, sessionIdOf } from './helpers/contract'
-import { setupApp, tmpPath } from './helpers/app'
+import { setupApp, tmpPath, SESSION_DEFAULTS } from './helpers/app'
 import { redisClient, redisConnections } from './helpers/redis'
 import { MemoryDriver } from '../src/Drivers/Memory'
 import { APP_KEY } from './helpers/app'
 import { Encryption } from '@adonisjs/core/build/standalone'
 
-const base = {
-  enabled: true,
-  cookieName: 'adonis-session',
-  clearWithBrowser: false,
-  age: '2h',
-  cookie: {},
-}
+const base = SESSION_DEFAULTS
 
 driverContract('memory', {
   merges: true,

@@ -9,18 +9,10 @@ import { join } from 'path'
 import { execFileSync } from 'child_process'
 import { promises as fs } from 'fs'
 import { test } from '@japa/runner'
-import { setupApp, TestApp, tmpPath } from './helpers/app'
+import { setupApp, TestApp, tmpPath, SESSION_DEFAULTS } from './helpers/app'
 import { Browser, errorMessage } from './helpers/browser'
 
-const base = {
-  enabled: true,
-  driver: 'file',
-  cookieName: 'adonis-session',
-  clearWithBrowser: false,
-  age: '2h',
-  cookie: {},
-  gcProbability: 0,
-}
+const base = { ...SESSION_DEFAULTS, driver: 'file', gcProbability: 0 }
 
 test.group('file driver on a failing disk', (group) => {
   let app: TestApp

@@ -12,7 +12,7 @@ import { readFileSync, promises as fs } from 'fs'
 import { remove } from 'fs-extra'
 import { test } from '@japa/runner'
 import { Kernel } from '@adonisjs/core/build/standalone'
-import { setupApp, tmpPath, TestApp } from './helpers/app'
+import { setupApp, tmpPath, TestApp, SESSION_DEFAULTS } from './helpers/app'
 import { Browser } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { redisClient, redisConnections } from './helpers/redis'
@@ -24,13 +24,7 @@ const HOUR = 60 * 60 * 1000
 const EXPIRED = 10000
 const LIVE = 20
 
-const base = {
-  enabled: true,
-  cookieName: 'adonis-session',
-  clearWithBrowser: false,
-  age: '2h',
-  cookie: {},
-}
+const base = SESSION_DEFAULTS
 
 type Population = {
   expired: string[]

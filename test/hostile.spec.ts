@@ -16,21 +16,14 @@ import { remove } from 'fs-extra'
 import { test } from '@japa/runner'
 import { Logger } from '@adonisjs/logger'
 import { SessionDriverContract } from '@ioc:Adonis/Addons/Session'
-import { setupApp, tmpPath, TestApp } from './helpers/app'
+import { setupApp, tmpPath, TestApp, SESSION_DEFAULTS } from './helpers/app'
 import { Browser } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { redisClient, redisConnections } from './helpers/redis'
 import { FileDriver } from '../src/Drivers/File'
 import { isValidSessionId } from '../src/SessionId'
 
-const base = {
-  enabled: true,
-  cookieName: 'adonis-session',
-  clearWithBrowser: false,
-  age: '2h',
-  cookie: {},
-  gcProbability: 0,
-}
+const base = { ...SESSION_DEFAULTS, gcProbability: 0 }
 
 /**
  * Wraps a real driver and records the id every call receives

@@ -7,18 +7,11 @@
  */
 
 import { test } from '@japa/runner'
-import { setupApp, TestApp } from './helpers/app'
+import { setupApp, TestApp, SESSION_DEFAULTS } from './helpers/app'
 import { Browser, errorMessage } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 
-const base = {
-  enabled: true,
-  driver: 'memory',
-  cookieName: 'adonis-session',
-  clearWithBrowser: false,
-  age: '2h',
-  cookie: {},
-}
+const base = { ...SESSION_DEFAULTS, driver: 'memory' }
 
 async function boot(
   config: Record<string, any> = {},

@@ -27,6 +27,18 @@ export const REDIS_DB = 9
 
 const ROOT = join(__dirname, '..', '..')
 
+/**
+ * The session config the specs start from (the documented defaults); each
+ * spec adds its driver and what it tests
+ */
+export const SESSION_DEFAULTS = {
+  enabled: true,
+  cookieName: 'adonis-session',
+  clearWithBrowser: false,
+  age: '2h',
+  cookie: {},
+}
+
 export type AppOptions = {
   /**
    * Extra providers, e.g. '@adonisjs/redis' or '@adonisjs/view'
