@@ -119,11 +119,17 @@ export class SessionCookies {
    * The values and expiry inside the request's data cookie for a session,
    * or null when it is missing, tampered with or expired
    */
-  public readData(
-    request: RequestContract,
-    sessionId: string
+  public readData(request: RequestContract, sessionId: string) {
+    return this.decryptValue(sessionId, request.cookiesList()[sessionId])
+  }
+
+  /**
+   * The values and expiry inside a data cookie value (`e:...`), or null
+   */
+  public decryptValue(
+    sessionId: string,
+    raw: unknown
   ): { values: Record<string, any>; expiresAt: number } | null {
-    const raw = request.cookiesList()[sessionId]
     if (typeof raw !== 'string' || !raw.startsWith('e:')) {
       return null
     }
@@ -146,19 +152,8 @@ export class SessionCookies {
   }
 
   /**
-   * The values inside a data cookie value (`e:...`), or null
-   */
-  public decryptValue(sessionId: string, raw: string): Record<string, any> | null {
-    if (!raw.startsWith('e:')) {
-      return null
-    }
-    const message = this.encryption.decrypt(raw.slice(2), sessionId)
-    return isPlainObject(message) ? this.withoutExpiry(message) : null
-  }
-
-  /**
-   * Decrypted data cookie values without the expiry marker, or null once
-   * expired
+   * Data cookie values decrypted elsewhere (the Japa cookie serializer),
+   * without the expiry marker, or null once expired
    */
   public withoutExpiry(message: Record<string, any>): Record<string, any> | null {
     const entry = this.toEntry(message)
@@ -212,13 +207,11 @@ export class SessionCookies {
    */
   private toEntry(message: Record<string, any>): DecryptedData {
     const { [EXPIRES_AT_KEY]: expiresAt, ...values } = message
-    if (typeof expiresAt === 'number' && Number.isFinite(expiresAt)) {
-      return { json: JSON.stringify(values), expiresAt }
-    }
+    const known = typeof expiresAt === 'number' && Number.isFinite(expiresAt)
     const dueForRefresh = Date.now() + this.config.ageMs - this.config.refreshAfterMs - 1
     return {
       json: JSON.stringify(values),
-      expiresAt: Math.min(this.legacyExpiresAt, dueForRefresh),
+      expiresAt: known ? expiresAt : Math.min(this.legacyExpiresAt, dueForRefresh),
     }
   }
 }

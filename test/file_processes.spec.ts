@@ -11,7 +11,7 @@ import { fork, ChildProcess } from 'child_process'
 import { promises as fs } from 'fs'
 import { remove } from 'fs-extra'
 import { test } from '@japa/runner'
-import { setupApp, tmpPath, TestApp } from './helpers/app'
+import { setupApp, tmpPath, TestApp, SESSION_DEFAULTS } from './helpers/app'
 import { Browser } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 
@@ -68,12 +68,8 @@ test.group('file driver: two processes writing one session', (group) => {
     location = tmpPath('shared-sessions')
     const started = startChild(location)
     app = await setupApp({
-      enabled: true,
+      ...SESSION_DEFAULTS,
       driver: 'file',
-      cookieName: 'adonis-session',
-      clearWithBrowser: false,
-      age: '2h',
-      cookie: {},
       gcProbability: 0,
       file: { location },
     })

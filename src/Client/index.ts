@@ -121,7 +121,8 @@ export class SessionClient extends Store implements SessionClientContract {
     }
     const value = dataCookie.value
     if (typeof value === 'string') {
-      return this.cookies.decryptValue(sessionId, value)
+      const data = this.cookies.decryptValue(sessionId, value)
+      return data && data.values
     }
     return isPlainObject(value) ? this.cookies.withoutExpiry(value) : null
   }

@@ -46,12 +46,7 @@ export class CookieDriver implements SessionDriverContract {
    */
   public update(sessionId: string, updater: SessionUpdater): void {
     const next = updater(this.read(sessionId))
-    if (next !== null) {
-      return this.write(sessionId, next)
-    }
-    if (this.ctx.request.cookiesList()[sessionId] !== undefined) {
-      this.cookies.clearData(this.ctx.response, sessionId)
-    }
+    return next === null ? this.destroy(sessionId) : this.write(sessionId, next)
   }
 
   public destroy(sessionId: string): void {

@@ -103,12 +103,7 @@ export class RedisDriver implements SessionDriverContract {
   ) {}
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
-    this.readPayload = {
-      sessionId,
-      payload: await this.fetch(sessionId, 'GETEX', (io) =>
-        io.getex(sessionId, 'EX', this.config.ttlSeconds)
-      ),
-    }
+    this.readPayload = { sessionId, payload: await this.getex(sessionId) }
     return this.decode(sessionId, this.readPayload.payload)
   }
 
@@ -189,16 +184,14 @@ export class RedisDriver implements SessionDriverContract {
   }
 
   /**
-   * Read a payload; a key holding something else than a string reads as
-   * no payload, with a warning
+   * Read a payload and refresh its TTL; a key holding something else than a
+   * string reads as no payload, with a warning
    */
-  private async fetch(
-    sessionId: string,
-    name: 'GET' | 'GETEX',
-    command: (io: any) => Promise<string | null>
-  ) {
+  private async getex(sessionId: string) {
     try {
-      return await this.run(name, command)
+      return await this.run<string | null>('GETEX', (io) =>
+        io.getex(sessionId, 'EX', this.config.ttlSeconds)
+      )
     } catch (error) {
       if (!String(error.message).startsWith('WRONGTYPE')) {
         throw error

@@ -162,8 +162,8 @@ export class Session implements SessionContract {
    */
   public regenerate(): void {
     this.ctx.logger.trace('explicitly re-generating session id')
-    if (!this.fresh || this.previousSessionId) {
-      this.previousSessionId = this.previousSessionId || this.sessionId
+    if (!this.fresh && !this.previousSessionId) {
+      this.previousSessionId = this.sessionId
     }
     this.sessionId = generateSessionId()
     this.fresh = true

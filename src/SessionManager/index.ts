@@ -116,26 +116,25 @@ export class SessionManager implements SessionManagerContract {
    * and its config checked on first use only.
    */
   public createDriver(ctx?: HttpContextContract): SessionDriverContract {
-    if (!this.factory) {
-      this.factory = this.resolveFactory()
-    }
-    return this.factory(ctx)
+    return this.validateDriver()(ctx)
   }
 
   /**
-   * Resolve the configured driver now, raising its config errors
+   * Resolve the configured driver now (once), raising its config errors
    */
-  public validateDriver() {
+  public validateDriver(): DriverFactory {
     this.factory = this.factory || this.resolveFactory()
+    return this.factory
   }
 
   /**
-   * The file sweeper, when the file driver is configured
+   * The file sweeper, when the built-in file driver is configured
    */
   public sweeper(): FileSweeper | null {
-    if (this.config.driver === 'file' && !this.extendedDrivers.has('file')) {
-      this.fileFactory()
+    if (this.config.driver !== 'file' || this.extendedDrivers.has('file')) {
+      return null
     }
+    this.fileSweeper = this.fileSweeper || new FileSweeper(this.fileLocation(), this.config.ageMs)
     return this.fileSweeper
   }
 
@@ -172,13 +171,17 @@ export class SessionManager implements SessionManagerContract {
     }
   }
 
-  private fileFactory(): DriverFactory {
+  private fileLocation(): string {
     const location = this.config.file && this.config.file.location
     if (!location) {
       throw InvalidSessionConfigException.missingFileLocation()
     }
-    const sweeper = (this.fileSweeper =
-      this.fileSweeper || new FileSweeper(location, this.config.ageMs))
+    return location
+  }
+
+  private fileFactory(): DriverFactory {
+    const location = this.fileLocation()
+    const sweeper = this.sweeper()!
     const logger = this.application.logger
     const probability = this.config.gcProbability
     return (ctx) => {

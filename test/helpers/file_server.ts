@@ -9,7 +9,7 @@
  */
 
 import 'reflect-metadata'
-import { setupApp } from './app'
+import { setupApp, SESSION_DEFAULTS } from './app'
 import { defineSessionRoutes } from './routes'
 
 async function main() {
@@ -19,12 +19,8 @@ async function main() {
   }
 
   const app = await setupApp({
-    enabled: true,
+    ...SESSION_DEFAULTS,
     driver: 'file',
-    cookieName: 'adonis-session',
-    clearWithBrowser: false,
-    age: '2h',
-    cookie: {},
     gcProbability: 0,
     file: { location },
   })
