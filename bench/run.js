@@ -156,7 +156,7 @@ async function runCell({ server, pkg, driver, route, rep, settings }) {
       ? Object.values(redisCommands).reduce((a, b) => a + b, 0) / received
       : NaN,
     fileOps,
-    fileWritesPerReq: fileOps ? fileOps.writeOpens / fileOps.requests : NaN,
+    fileWritesPerReq: fileOps ? (fileOps.writeOpens + fileOps.renames) / fileOps.requests : NaN,
     intact: intact || 'yes',
   }
 }

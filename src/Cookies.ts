@@ -13,6 +13,7 @@ import { ResolvedSessionConfig, SerializeOptions } from './SessionManager/config
 import { SessionCookieTooLargeException } from './errors'
 import { isPlainObject } from './Store'
 import { isValidSessionId } from './SessionId'
+import { DataCookieCipher } from './DataCipher'
 
 /**
  * Browsers drop a cookie whose name, value and attributes pass this size
@@ -55,7 +56,18 @@ export class SessionCookies {
    */
   private legacyExpiresAt: number
 
-  constructor(private encryption: EncryptionContract, private config: ResolvedSessionConfig) {
+  /**
+   * The framework-compatible fast encryption of data cookies, or null to
+   * use the framework's own
+   */
+  private cipher: DataCookieCipher | null
+
+  constructor(
+    private encryption: EncryptionContract,
+    private config: ResolvedSessionConfig,
+    appKey?: unknown
+  ) {
+    this.cipher = DataCookieCipher.create(encryption, appKey)
     this.dataOptions = config.cookieOptions
     const { maxAge, ...rest } = config.cookieOptions
     this.clearOptions = { ...rest, maxAge: -1, expires: new Date(1) }
@@ -166,7 +178,11 @@ export class SessionCookies {
   public encryptData(sessionId: string, values: Record<string, any>): string {
     const expiresAt = Date.now() + this.config.ageMs
     const payload = { ...values, [EXPIRES_AT_KEY]: expiresAt }
-    const raw = `e:${this.encryption.encrypt(payload, this.config.ageMs, sessionId)}`
+    const raw = `e:${
+      this.cipher
+        ? this.cipher.encrypt(payload, this.config.ageMs, sessionId)
+        : this.encryption.encrypt(payload, this.config.ageMs, sessionId)
+    }`
 
     /**
      * The browser sends this exact string back with its next request: what

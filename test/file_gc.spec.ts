@@ -212,6 +212,27 @@ test.group('file driver: expired sessions are swept', (group) => {
     await assertLeftoversSwept(assert, location, population)
   }).timeout(60000)
 
+  test('background sweeps start at most once a minute, the command sweeps any time', async ({
+    assert,
+  }) => {
+    await fs.mkdir(location, { recursive: true })
+    const first = await writeSessions(location, 50, new Date(Date.now() - 3 * 3600 * 1000))
+    app = await bootFileApp(location, 1)
+    const load = traffic(app.url)
+    await load.warmUp()
+    const sweeper = app.manager.sweeper()!
+    await sweeper.sweep()
+    assert.equal(await countPresent(location, first), 0)
+
+    const second = await writeSessions(location, 50, new Date(Date.now() - 3 * 3600 * 1000))
+    await load.fire()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(await countPresent(location, second), 50)
+
+    assert.equal(await sweeper.sweep(), 50)
+    assert.equal(await countPresent(location, second), 0)
+  }).timeout(30000)
+
   test('gcProbability 0: requests never sweep', async ({ assert }) => {
     const population = await populate(location, 50)
     app = await bootFileApp(location, 0)

@@ -11,9 +11,10 @@ import { fork, ChildProcess } from 'child_process'
 import { promises as fs } from 'fs'
 import { remove } from 'fs-extra'
 import { test } from '@japa/runner'
-import { setupApp, tmpPath, TestApp, SESSION_DEFAULTS } from './helpers/app'
+import { tmpPath, TestApp } from './helpers/app'
 import { Browser } from './helpers/browser'
-import { defineSessionRoutes } from './helpers/routes'
+import { fileApp } from './helpers/file_app'
+import { unseal } from '../src/Drivers/fileFormat'
 
 const SERVER_SCRIPT = join(__dirname, 'helpers', 'file_server.ts')
 
@@ -67,14 +68,7 @@ test.group('file driver: two processes writing one session', (group) => {
   group.setup(async () => {
     location = tmpPath('shared-sessions')
     const started = startChild(location)
-    app = await setupApp({
-      ...SESSION_DEFAULTS,
-      driver: 'file',
-      gcProbability: 0,
-      file: { location },
-    })
-    defineSessionRoutes(app.Route)
-    await app.listen()
+    app = await fileApp(location)
     child = await started
 
     return async () => {
@@ -128,7 +122,9 @@ test.group('file driver: two processes writing one session', (group) => {
     browser.baseUrl = child.url
     assert.equal((await browser.get('/get/hits')).json.value, 201)
 
-    const stored = JSON.parse(await fs.readFile(join(location, `${id}.txt`), 'utf-8'))
+    const raw = await fs.readFile(join(location, `${id}.txt`), 'utf-8')
+    const { check, ...stored } = JSON.parse(unseal(raw) || 'null')
+    assert.isString(check)
     assert.deepEqual(stored, { message: { hits: 201 }, purpose: id })
     const leftovers = (await fs.readdir(location)).filter((name) => name !== `${id}.txt`)
     assert.isTrue(
@@ -136,4 +132,101 @@ test.group('file driver: two processes writing one session', (group) => {
       leftovers.join(', ')
     )
   }).timeout(60000)
+
+  test('reads in one process while the other rewrites the file in place see whole sessions', async ({
+    assert,
+  }) => {
+    const writer = new Browser(child.url)
+    await writer.post('/put', { note: 'w'.repeat(300) })
+    const id = (await writer.get('/all')).json.id as string
+    const file = join(location, `${id}.txt`)
+    const inode = (await fs.stat(file)).ino
+
+    /**
+     * Values of varying length that all fit in the file: every write of the
+     * run below is an in-place write over the previous content
+     */
+    const notes = Array.from({ length: 400 }, (_, index) => 'w'.repeat(100 + ((index * 37) % 200)))
+    const readers = [1, 2, 3, 4].map(() => {
+      const reader = writer.clone()
+      reader.baseUrl = app.url
+      return reader
+    })
+    const seen: string[] = []
+    let writing = true
+    const writes = (async () => {
+      for (const note of notes) {
+        const response = await writer.post('/put', { note })
+        assert.equal(response.status, 200)
+      }
+      writing = false
+    })()
+    await Promise.all(
+      readers.map(async (reader) => {
+        while (writing) {
+          const response = await reader.get('/get/note')
+          assert.equal(response.status, 200)
+          seen.push(response.json.value)
+        }
+      })
+    )
+    await writes
+
+    assert.isAbove(seen.length, 100)
+    const written = new Set(['w'.repeat(300), ...notes])
+    assert.deepEqual(
+      seen.filter((value) => !written.has(value)),
+      []
+    )
+    assert.equal((await fs.stat(file)).ino, inode)
+    assert.equal((await writer.get('/get/note')).json.value, notes[notes.length - 1])
+  }).timeout(60000)
+})
+
+test.group('file driver: in place or whole', (group) => {
+  let location: string
+  let app: TestApp
+
+  group.setup(async () => {
+    location = tmpPath('inplace-sessions')
+    app = await fileApp(location)
+    return async () => {
+      await app.close()
+      await remove(location)
+    }
+  })
+
+  test('a write that fits goes in place, one that grows or shrinks a lot replaces the file', async ({
+    assert,
+  }) => {
+    const browser = new Browser(app.url)
+    await browser.post('/put', { note: 'a'.repeat(100) })
+    const id = (await browser.get('/all')).json.id as string
+    const file = join(location, `${id}.txt`)
+    const first = await fs.stat(file)
+    assert.equal(first.size % 256, 0)
+
+    await browser.post('/put', { note: 'b'.repeat(90) })
+    const inPlace = await fs.stat(file)
+    assert.equal(inPlace.ino, first.ino)
+    assert.equal(inPlace.size, first.size)
+    const padded = await fs.readFile(file, 'utf-8')
+    assert.match(padded, / +$/)
+    assert.include(unseal(padded) as string, '"note":"' + 'b'.repeat(90) + '"')
+
+    await browser.post('/put', { note: 'c'.repeat(20000) })
+    const grown = await fs.stat(file)
+    assert.notEqual(grown.ino, first.ino)
+    assert.isAbove(grown.size, 20000)
+
+    await browser.post('/put', { note: 'd' })
+    const shrunk = await fs.stat(file)
+    assert.notEqual(shrunk.ino, grown.ino)
+    assert.isBelow(shrunk.size, 512)
+    assert.equal((await browser.get('/get/note')).json.value, 'd')
+    assert.deepEqual(
+      (await fs.readdir(location)).filter((name) => name.endsWith('.lock')),
+      []
+    )
+  })
 })

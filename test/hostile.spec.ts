@@ -342,6 +342,14 @@ test.group('corrupted or foreign payloads in the file store', (group) => {
     await assertEmptyWithWarning(assert, b.browser, b.id, 'payload belongs to another session id')
     assert.deepEqual((await a.browser.get('/all')).json.values, { secret: 'A' })
   })
+
+  test('a file changed after it was written fails its check', async ({ assert }) => {
+    const { browser, id, file } = await session({ role: 'user' })
+    const raw = await fs.readFile(file, 'utf-8')
+    assert.include(raw, '"role":"user"')
+    await fs.writeFile(file, raw.replace('"role":"user"', '"role":"root"'))
+    await assertEmptyWithWarning(assert, browser, id, 'payload failed its integrity check')
+  })
 })
 
 test.group('corrupted or foreign payloads in the redis store', (group) => {

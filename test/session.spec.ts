@@ -7,9 +7,10 @@
  */
 
 import { test } from '@japa/runner'
-import { setupApp, TestApp, SESSION_DEFAULTS } from './helpers/app'
+import { setupApp, TestApp, SESSION_DEFAULTS, APP_KEY } from './helpers/app'
 import { Browser, errorMessage } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
+import { DataCookieCipher } from '../src/DataCipher'
 
 const base = { ...SESSION_DEFAULTS, driver: 'memory' }
 
@@ -382,4 +383,49 @@ test.group('session cookies', (group) => {
     await new Promise((resolve) => setTimeout(resolve, 1100))
     assert.deepEqual((await replay.get('/all')).json.values, {})
   }).timeout(10000)
+})
+
+test.group('data cookie encryption', (group) => {
+  let app: TestApp
+  group.each.teardown(() => app?.close())
+
+  test("what the cookie driver encrypts is the framework's format: Encryption.decrypt reads it", async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({ driver: 'cookie' }))
+    assert.instanceOf(app.manager.cookies['cipher'], DataCookieCipher)
+    const encryption = app.app.container.use('Adonis/Core/Encryption')
+    const browser = new Browser(app.url)
+    await browser.post('/put', { user: { name: 'virk' }, n: 1 })
+    const id = (await browser.get('/all')).json.id as string
+    const raw = browser.cookies.get(id)!
+    assert.match(raw, /^e:[\w-]+\.[\w-]{22}\.[\w-]{43}$/)
+    const message = encryption.decrypt<Record<string, any>>(raw.slice(2), id)!
+    assert.deepEqual(message.user, { name: 'virk' })
+    assert.equal(message.n, 1)
+    assert.isNull(encryption.decrypt(raw.slice(2), 'another-purpose'))
+  })
+
+  test('every data cookie gets its own IV of 16 base64url characters', async ({ assert }) => {
+    ;({ app } = await boot({ driver: 'cookie' }))
+    const cookies = app.manager.cookies
+    const ivs = new Set<string>()
+    for (let index = 0; index < 1000; index++) {
+      const [, iv] = cookies.encryptData('a'.repeat(32), { index }).slice(2).split('.')
+      const decoded = Buffer.from(iv, 'base64url').toString()
+      assert.match(decoded, /^[\w-]{16}$/)
+      ivs.add(decoded)
+    }
+    assert.equal(ivs.size, 1000)
+  })
+
+  test("the fast path is checked against the app's Encryption and refused when they differ", async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({ driver: 'cookie' }))
+    const encryption = app.app.container.use('Adonis/Core/Encryption')
+    assert.isNotNull(DataCookieCipher.create(encryption, APP_KEY))
+    assert.isNull(DataCookieCipher.create(encryption, `${APP_KEY}-another`))
+    assert.isNull(DataCookieCipher.create(encryption, undefined))
+  })
 })

@@ -174,16 +174,32 @@ async function traceFileOps(pid, dir, outFile) {
 /**
  * Counts strace lines naming a path inside `dir`. A split call ("<unfinished ...>"
  * then "<... resumed>") is counted once, on its first half, which holds the path.
+ * Opens of `*.lock` files (ours: a lock, or the new content of a file that is then
+ * renamed into place) are counted apart from opens of session files.
  */
 function countFileOps(trace, dir) {
-  const counts = { writeOpens: 0, readOpens: 0, renames: 0, unlinks: 0, mkdirs: 0, rmdirs: 0 }
+  const counts = {
+    writeOpens: 0,
+    readOpens: 0,
+    lockOpens: 0,
+    renames: 0,
+    unlinks: 0,
+    mkdirs: 0,
+    rmdirs: 0,
+  }
   for (const line of trace.split('\n')) {
     if (!line.includes(dir) || / = -1 /.test(line)) {
       continue
     }
     const call = (/^\d+\s+(\w+)\(/.exec(line) || [])[1]
     if (call === 'openat' || call === 'open' || call === 'creat') {
-      ;/O_WRONLY|O_RDWR/.test(line) || call === 'creat' ? counts.writeOpens++ : counts.readOpens++
+      if (/\.lock"/.test(line)) {
+        counts.lockOpens++
+      } else if (/O_WRONLY|O_RDWR/.test(line) || call === 'creat') {
+        counts.writeOpens++
+      } else {
+        counts.readOpens++
+      }
     } else if (call && call.startsWith('rename')) {
       counts.renames++
     } else if (call && call.startsWith('unlink')) {

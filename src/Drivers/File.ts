@@ -5,14 +5,15 @@
 /// <reference path="../../adonis-typings/index.ts" />
 
 import { join } from 'path'
-import { promises as fs, BigIntStats } from 'fs'
+import { Stats, promises as fs } from 'fs'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException, SessionStoreUnavailableException } from '../errors'
 import { decodePayload, encodePayload } from '../Payload'
 import { isValidSessionId } from '../SessionId'
 import { ResolvedSessionConfig } from '../SessionManager/config'
-import { SessionFileLock } from './fileLock'
+import { SessionFileLock, fsAsync, writeAll } from './fileLock'
+import { seal, unseal } from './fileFormat'
 import { inBatch } from './queue'
 
 /**
@@ -21,16 +22,34 @@ import { inBatch } from './queue'
 const LOCK_WAIT_MS = 5000
 
 /**
- * A session file as this request read it
+ * How often a read that caught a write half-way tries again
  */
-type Snapshot = { sessionId: string; raw: string; stats: BigIntStats }
+const TORN_READ_RETRIES = 5
 
 /**
- * One file per session, `<location>/<id>.txt`, in the 6.4 payload format.
- * Expiry is the file's modification time plus `age`: `touch` moves it
- * forward without rewriting the data. Writes go through the session's lock
- * file (see SessionFileLock): replaced atomically, never half-written, and
- * serialised across processes.
+ * A session file as this request read it
+ */
+type Snapshot = { sessionId: string; raw: string; text: string | false; stats: Stats }
+
+/**
+ * A session file's content and size, as read under its lock
+ */
+type Current = { text: string | false; size: number; expired: boolean }
+
+/**
+ * One file per session, `<location>/<id>.txt`, in the 6.4 payload format
+ * plus an integrity check (see `seal`). Expiry is the file's modification
+ * time plus `age`: `touch` moves it forward without rewriting the data.
+ *
+ * Every write holds the session's lock file (see SessionFileLock), so writes
+ * are serialised across processes. A new content that fits in the file is
+ * written over the old one in place, padded with spaces to the same length;
+ * one that does not fit is written whole into the lock file, which is then
+ * renamed over the session file. In-place writes are what keep the driver
+ * fast (a rename over an existing file makes ext4 flush the data at once);
+ * a reader that catches one half-way sees a failed check and reads again.
+ * Growing a file takes the rename path, so a full disk fails the write and
+ * leaves the previous content intact.
  */
 export class FileDriver implements SessionDriverContract {
   private snapshot: Snapshot | null = null
@@ -43,7 +62,7 @@ export class FileDriver implements SessionDriverContract {
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
     this.snapshot = await this.readSnapshot(sessionId)
-    return this.snapshot ? this.decode(this.snapshot) : null
+    return this.snapshot ? this.decode(sessionId, this.snapshot.text) : null
   }
 
   public async write(sessionId: string, values: Record<string, any>): Promise<void> {
@@ -63,30 +82,45 @@ export class FileDriver implements SessionDriverContract {
   }
 
   /**
-   * Under the session's lock: apply the changes to the latest copy (the one
-   * read at the start of the request when the file has not changed since)
-   * and replace the file
+   * Under the session's lock: apply the changes to the stored copy and
+   * write the result, in place when it fits
    */
   private async replace(sessionId: string, file: string, updater: SessionUpdater) {
     const lock = await this.lock(sessionId)
+    let fd: number | null = null
     try {
-      const next = updater(await this.latest(sessionId, file))
+      fd = await openExisting(file, 'r+')
+      const known = this.snapshot?.sessionId === sessionId ? this.snapshot : null
+      const current = fd === null ? null : await readCurrent(fd, known, this.config.ageMs)
+      const stored = current && !current.expired ? this.decode(sessionId, current.text) : null
+      const next = updater(stored)
+
       if (next === null) {
-        await fs.rm(file, { force: true })
+        await fsAsync.unlink(file).catch(ignoreMissing)
         await lock.release()
       } else {
-        await lock.publish(file, encodePayload(sessionId, next))
+        const text = Buffer.from(seal(encodePayload(sessionId, next)))
+        if (fd !== null && current && fitsInPlace(text.length, current.size)) {
+          await writeAll(fd, padded(text, current.size))
+          await lock.release()
+        } else {
+          await lock.publish(file, padded(text, withHeadroom(text.length)))
+        }
       }
     } catch (error) {
       await lock.release().catch(() => {})
       throw this.unavailable(error)
+    } finally {
+      if (fd !== null) {
+        await fsAsync.close(fd).catch(() => {})
+      }
     }
     this.snapshot = null
   }
 
   public async destroy(sessionId: string): Promise<void> {
     try {
-      await fs.rm(this.pathFor(sessionId), { force: true })
+      await fsAsync.unlink(this.pathFor(sessionId)).catch(ignoreMissing)
     } catch (error) {
       throw this.unavailable(error)
     }
@@ -101,12 +135,12 @@ export class FileDriver implements SessionDriverContract {
     if (!snapshot || snapshot.sessionId !== sessionId) {
       return
     }
-    if (Date.now() - Number(snapshot.stats.mtimeMs) < this.config.refreshAfterMs) {
+    if (Date.now() - snapshot.stats.mtimeMs < this.config.refreshAfterMs) {
       return
     }
     const now = new Date()
     try {
-      await fs.utimes(this.pathFor(sessionId), now, now)
+      await fsAsync.utimes(this.pathFor(sessionId), now, now)
     } catch (error) {
       if (error.code !== 'ENOENT') {
         throw this.unavailable(error)
@@ -126,43 +160,36 @@ export class FileDriver implements SessionDriverContract {
   }
 
   /**
-   * Open, stat and read in one go; null for a missing or expired file
+   * Open, stat and read in one go; null for a missing or expired file. A
+   * content that fails its check was caught half-way through an in-place
+   * write: it is read again.
    */
   private async readSnapshot(sessionId: string): Promise<Snapshot | null> {
-    let handle: fs.FileHandle | undefined
+    let fd: number | null = null
     try {
-      handle = await fs.open(this.pathFor(sessionId), 'r')
-      const stats = await handle.stat({ bigint: true })
-      if (Number(stats.mtimeMs) + this.config.ageMs <= Date.now()) {
+      fd = await openExisting(this.pathFor(sessionId), 'r')
+      if (fd === null) {
         return null
       }
-      const buffer = Buffer.alloc(Number(stats.size))
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0)
-      return { sessionId, raw: buffer.toString('utf-8', 0, bytesRead), stats }
+      for (let attempt = 0; ; attempt++) {
+        const stats = await fsAsync.fstat(fd)
+        if (stats.mtimeMs + this.config.ageMs <= Date.now()) {
+          return null
+        }
+        const raw = await readAll(fd, stats.size)
+        const text = unseal(raw)
+        if (text !== false || attempt === TORN_READ_RETRIES) {
+          return { sessionId, raw, text, stats }
+        }
+        await new Promise((resolve) => setImmediate(resolve))
+      }
     } catch (error) {
-      if (error.code === 'ENOENT') {
-        return null
-      }
       throw this.unavailable(error)
     } finally {
-      await handle?.close()
-    }
-  }
-
-  /**
-   * The stored values under the lock. A file unchanged since this request
-   * read it (same inode, size and times) is not read again.
-   */
-  private async latest(sessionId: string, file: string) {
-    const known = this.snapshot
-    if (known && known.sessionId === sessionId) {
-      const stats = await fs.stat(file, { bigint: true }).catch(() => null)
-      if (stats && sameFile(stats, known.stats)) {
-        return Number(stats.mtimeMs) + this.config.ageMs > Date.now() ? this.decode(known) : null
+      if (fd !== null) {
+        await fsAsync.close(fd).catch(() => {})
       }
     }
-    const fresh = await this.readSnapshot(sessionId)
-    return fresh ? this.decode(fresh) : null
   }
 
   private async lock(sessionId: string): Promise<SessionFileLock> {
@@ -188,10 +215,20 @@ export class FileDriver implements SessionDriverContract {
     return lock
   }
 
-  private decode(snapshot: Snapshot) {
-    return decodePayload(snapshot.sessionId, snapshot.raw.trim(), (reason) => {
-      this.logger?.warn('ignoring unreadable session file for "%s": %s', snapshot.sessionId, reason)
-    })
+  /**
+   * The values in a file's unsealed content; a content that failed its
+   * integrity check or is not a payload of this session reads as empty, with
+   * a warning
+   */
+  private decode(sessionId: string, text: string | false) {
+    const warn = (reason: string) => {
+      this.logger?.warn('ignoring unreadable session file for "%s": %s', sessionId, reason)
+    }
+    if (text === false) {
+      warn('payload failed its integrity check')
+      return null
+    }
+    return decodePayload(sessionId, text, warn)
   }
 
   /**
@@ -212,6 +249,85 @@ export class FileDriver implements SessionDriverContract {
   }
 }
 
-function sameFile(a: BigIntStats, b: BigIntStats) {
-  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs
+/**
+ * Open a file, or null when it does not exist
+ */
+async function openExisting(file: string, flags: string): Promise<number | null> {
+  try {
+    return await fsAsync.open(file, flags)
+  } catch (error) {
+    if (error.code === 'ENOENT') {
+      return null
+    }
+    throw error
+  }
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException) {
+  if (error.code !== 'ENOENT') {
+    throw error
+  }
+}
+
+/**
+ * `size` bytes from the start of a file, as text
+ */
+async function readAll(fd: number, size: number): Promise<string> {
+  const buffer = Buffer.allocUnsafe(size)
+  let filled = 0
+  while (filled < size) {
+    const { bytesRead } = await fsAsync.read(fd, buffer, filled, size - filled, filled)
+    if (bytesRead === 0) {
+      break
+    }
+    filled += bytesRead
+  }
+  return buffer.toString('utf-8', 0, filled)
+}
+
+/**
+ * The file's content under the lock. When the request read the session
+ * before, one read sized to that copy tells whether the file still holds it
+ * (then its check needs no second look); any other case costs a stat.
+ */
+async function readCurrent(fd: number, known: Snapshot | null, ageMs: number): Promise<Current> {
+  if (known && known.stats.mtimeMs + ageMs > Date.now()) {
+    const size = known.stats.size
+    const buffer = Buffer.allocUnsafe(size + 1)
+    const { bytesRead } = await fsAsync.read(fd, buffer, 0, size + 1, 0)
+    if (bytesRead === size && buffer.toString('utf-8', 0, size) === known.raw) {
+      return { text: known.text, size, expired: false }
+    }
+  }
+  const stats = await fsAsync.fstat(fd)
+  return {
+    text: unseal(await readAll(fd, stats.size)),
+    size: stats.size,
+    expired: stats.mtimeMs + ageMs <= Date.now(),
+  }
+}
+
+/**
+ * Written in place only when it fits, and when that does not leave a file
+ * mostly made of padding
+ */
+function fitsInPlace(length: number, size: number) {
+  return length <= size && size <= Math.max(4096, length * 2)
+}
+
+/**
+ * The size a file written whole gets: room for the session to grow a little
+ * before the next write has to take the rename path again
+ */
+function withHeadroom(length: number) {
+  return Math.ceil((length + 64) / 256) * 256
+}
+
+function padded(text: Buffer, size: number) {
+  if (text.length >= size) {
+    return text
+  }
+  const buffer = Buffer.alloc(size, 0x20)
+  text.copy(buffer)
+  return buffer
 }

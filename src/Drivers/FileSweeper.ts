@@ -19,22 +19,31 @@ const BATCH_SIZE = 32
 const LEFTOVER_LOCK_AGE = 60 * 60 * 1000
 
 /**
+ * Background sweeps start at most this often, whatever `gcProbability`
+ * says: a sweep reads the whole directory, and files expire over hours
+ */
+export const MIN_SWEEP_INTERVAL_MS = 60 * 1000
+
+/**
  * Deletes expired session files. A sweep runs in the background, one at a
  * time per location, in small batches that yield to the event loop, and
  * skips a session whose lock is held: a request writing it wins.
  */
 export class FileSweeper {
   private running: Promise<number> | null = null
+  private lastStartedAt = -Infinity
 
   constructor(private location: string, private ageMs: number) {}
 
   /**
-   * Start a sweep unless one is running; never awaited by a request
+   * Start a sweep unless one is running or one started less than
+   * MIN_SWEEP_INTERVAL_MS ago; never awaited by a request
    */
   public schedule() {
-    if (this.running) {
+    if (this.running || Date.now() - this.lastStartedAt < MIN_SWEEP_INTERVAL_MS) {
       return
     }
+    this.lastStartedAt = Date.now()
     setImmediate(() => {
       this.sweep().catch((error) => debug('session sweep failed: %s', error.message))
     })
@@ -45,6 +54,7 @@ export class FileSweeper {
    */
   public sweep(): Promise<number> {
     if (!this.running) {
+      this.lastStartedAt = Date.now()
       this.running = this.run().finally(() => {
         this.running = null
       })

@@ -59,7 +59,8 @@ export class SessionManager implements SessionManagerContract {
   }
 
   constructor(public application: ApplicationContract, config: Partial<SessionConfig>) {
-    const httpCookie = application.container.use('Adonis/Core/Config').get('app.http.cookie', {})
+    const appConfig = application.container.use('Adonis/Core/Config')
+    const httpCookie = appConfig.get('app.http.cookie', {})
     this.config = resolveConfig(config, httpCookie)
     if (typeof config.age === 'number' && config.age < 60_000) {
       application.logger.warn(
@@ -69,7 +70,8 @@ export class SessionManager implements SessionManagerContract {
     }
     this.cookies = new SessionCookies(
       application.container.use('Adonis/Core/Encryption'),
-      this.config
+      this.config,
+      appConfig.get('app.appKey')
     )
   }
 

@@ -9,8 +9,7 @@
  */
 
 import 'reflect-metadata'
-import { setupApp, SESSION_DEFAULTS } from './app'
-import { defineSessionRoutes } from './routes'
+import { fileApp } from './file_app'
 
 async function main() {
   const location = process.argv[2]
@@ -18,14 +17,8 @@ async function main() {
     throw new Error('Usage: file_server.ts <file.location>')
   }
 
-  const app = await setupApp({
-    ...SESSION_DEFAULTS,
-    driver: 'file',
-    gcProbability: 0,
-    file: { location },
-  })
-  defineSessionRoutes(app.Route)
-  const url = await app.listen()
+  const app = await fileApp(location)
+  const url = app.url
 
   let closing = false
   async function shutdown() {

@@ -1,0 +1,46 @@
+/*
+ * @adonisjs/session
+ */
+
+import { createHash } from 'crypto'
+
+/**
+ * A sealed payload starts with its check: `{"check":"<16 chars>",` and goes
+ * on with the payload's own fields
+ */
+const CHECK_FIELD = '{"check":"'
+const CHECK_LENGTH = 16
+const HEADER_LENGTH = CHECK_FIELD.length + CHECK_LENGTH + 2
+
+function checksum(text: string) {
+  return createHash('sha1').update(text).digest('base64url').slice(0, CHECK_LENGTH)
+}
+
+/**
+ * Adds an integrity check to a JSON payload (`{...}`) as its first field.
+ * The result is the same JSON object plus one field, so 6.4 reads it too.
+ * The check covers everything after it, so a reader that caught an in-place
+ * write half-way, or a file cut short, sees it fail; it comes first because
+ * the start of a session file is always the start of some sealed payload,
+ * whatever point a write had reached.
+ */
+export function seal(payload: string): string {
+  const body = payload.slice(1)
+  return `${CHECK_FIELD}${checksum(body)}",${body}`
+}
+
+/**
+ * The payload in a file's content, without the padding: the sealed payload
+ * when its check holds, `false` when it does not, and the text as it is when
+ * it carries no check (a file written by 6.4)
+ */
+export function unseal(raw: string): string | false {
+  const text = raw.trimEnd()
+  if (!text.startsWith(CHECK_FIELD)) {
+    return text
+  }
+  const check = text.slice(CHECK_FIELD.length, CHECK_FIELD.length + CHECK_LENGTH)
+  const intact =
+    text.startsWith('",', HEADER_LENGTH - 2) && checksum(text.slice(HEADER_LENGTH)) === check
+  return intact ? text : false
+}
