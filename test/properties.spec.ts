@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'util'
 import { test } from '@japa/runner'
 import { SessionMutation } from '@ioc:Adonis/Addons/Session'
 import { Store } from '../src/Store'
-import { FLASH_KEY, applyMutations, inPlaceEdits } from '../src/Store/mutations'
+import { FLASH_KEY, applyMutations, copyOf, inPlaceEdits } from '../src/Store/mutations'
 
 /**
  * The model: a Map from top-level key to JSON value, dot paths one level deep
@@ -171,4 +171,47 @@ test.group('properties', () => {
       })
     )
   })
+
+  test('a copy of any JSON value is equal to it and shares no object with it', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const copy = copyOf(value)
+        return isDeepStrictEqual(copy, value) && !sharesObjects(copy, value)
+      })
+    )
+  })
+
+  test('values that are not plain data are copied with structuredClone', ({ assert }) => {
+    const date = new Date(0)
+    const copied = copyOf({ at: date, list: [new Map([[1, 2]])] })
+    assert.instanceOf(copied.at, Date)
+    assert.notStrictEqual(copied.at, date)
+    assert.equal(copied.at.getTime(), 0)
+    assert.instanceOf(copied.list[0], Map)
+
+    const ownProto = JSON.parse('{"__proto__": {"polluted": 1}, "a": 1}')
+    const copy = copyOf(ownProto)
+    assert.deepEqual(Object.keys(copy), ['__proto__', 'a'])
+    assert.isUndefined(({} as any).polluted)
+    assert.equal(Object.getPrototypeOf(copy), Object.prototype)
+  })
 })
+
+/**
+ * Does any object inside `a` appear inside `b`?
+ */
+function sharesObjects(a: unknown, b: unknown): boolean {
+  const inB = new Set<unknown>()
+  const collect = (value: unknown) => {
+    if (value !== null && typeof value === 'object') {
+      inB.add(value)
+      Object.values(value).forEach(collect)
+    }
+  }
+  collect(b)
+  const find = (value: unknown): boolean =>
+    value !== null &&
+    typeof value === 'object' &&
+    (inB.has(value) || Object.values(value).some(find))
+  return find(a)
+}

@@ -39,11 +39,57 @@ export function copyOf<T>(value: T): T {
   if (value === null || typeof value !== 'object') {
     return value
   }
+  const plain = copyOfPlain(value, 0)
+  if (plain !== NOT_PLAIN) {
+    return plain
+  }
   try {
     return structuredClone(value)
   } catch {
     return JSON.parse(JSON.stringify(value))
   }
+}
+
+const NOT_PLAIN = Symbol('not plain')
+const MAX_PLAIN_DEPTH = 32
+
+/**
+ * A deep copy of JSON-like data (plain objects, arrays, primitives), which
+ * is what sessions hold and several times cheaper than structuredClone; or
+ * NOT_PLAIN for anything else (a Date, a class instance, a cycle, a
+ * `__proto__` key), which structuredClone then copies
+ */
+function copyOfPlain(value: any, depth: number): any {
+  if (value === null || typeof value !== 'object') {
+    return value
+  }
+  if (depth > MAX_PLAIN_DEPTH) {
+    return NOT_PLAIN
+  }
+  if (Array.isArray(value)) {
+    const copy = new Array(value.length)
+    for (let index = 0; index < value.length; index++) {
+      copy[index] = copyOfPlain(value[index], depth + 1)
+      if (copy[index] === NOT_PLAIN) {
+        return NOT_PLAIN
+      }
+    }
+    return copy
+  }
+  if (!isPlainObject(value)) {
+    return NOT_PLAIN
+  }
+  const copy: Record<string, any> = {}
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') {
+      return NOT_PLAIN
+    }
+    copy[key] = copyOfPlain(value[key], depth + 1)
+    if (copy[key] === NOT_PLAIN) {
+      return NOT_PLAIN
+    }
+  }
+  return copy
 }
 
 function applyOne(store: Store, mutation: SessionMutation) {
