@@ -14,7 +14,8 @@ import { test } from '@japa/runner'
 import { tmpPath, TestApp } from './helpers/app'
 import { Browser } from './helpers/browser'
 import { fileApp } from './helpers/file_app'
-import { unseal } from '../src/Drivers/fileFormat'
+import { isSealed, unseal } from '../src/Drivers/fileFormat'
+import { SessionFileLock } from '../src/Drivers/fileLock'
 
 const SERVER_SCRIPT = join(__dirname, 'helpers', 'file_server.ts')
 
@@ -196,6 +197,30 @@ test.group('file driver: in place or whole', (group) => {
     }
   })
 
+  test('a file 6.4 wrote, or one over a page, is replaced whole, never written in place', async ({
+    assert,
+  }) => {
+    const browser = new Browser(app.url)
+    await browser.post('/put', { note: 'a' })
+    const id = (await browser.get('/all')).json.id as string
+    const file = join(location, `${id}.txt`)
+
+    await fs.writeFile(file, JSON.stringify({ message: { note: 'x'.repeat(300) }, purpose: id }))
+    const legacy = await fs.stat(file)
+    await browser.post('/put', { note: 'b' })
+    const rewritten = await fs.stat(file)
+    assert.notEqual(rewritten.ino, legacy.ino)
+    assert.isTrue(isSealed(await fs.readFile(file, 'utf-8')))
+
+    await browser.post('/put', { note: 'c'.repeat(5000) })
+    const large = await fs.stat(file)
+    await browser.post('/put', { note: 'd'.repeat(4990) })
+    const largeAgain = await fs.stat(file)
+    assert.isAbove(large.size, 4096)
+    assert.notEqual(largeAgain.ino, large.ino)
+    assert.equal((await browser.get('/get/note')).json.value, 'd'.repeat(4990))
+  })
+
   test('a write that fits goes in place, one that grows or shrinks a lot replaces the file', async ({
     assert,
   }) => {
@@ -230,3 +255,53 @@ test.group('file driver: in place or whole', (group) => {
     )
   })
 })
+
+test.group('file driver: the lock file', (group) => {
+  let location: string
+
+  group.each.setup(async () => {
+    location = tmpPath('locks')
+    await fs.mkdir(location, { recursive: true })
+    return () => remove(location)
+  })
+
+  test('releasing twice closes its descriptor once and removes only its own lock', async ({
+    assert,
+  }) => {
+    const path = join(location, 'a.lock')
+    const lock = (await SessionFileLock.acquire(path, 0))!
+    await lock.release()
+
+    /**
+     * Likely handed the descriptor number the lock just gave back
+     */
+    const other = await fs.open(join(location, 'other.txt'), 'w')
+    const next = (await SessionFileLock.acquire(path, 0))!
+    await lock.release()
+    await other.write('still open')
+    await other.close()
+    assert.isTrue(await exists(path), "the second holder's lock is still there")
+    await next.release()
+    assert.isFalse(await exists(path))
+  })
+
+  test('a failed publish releases the lock once', async ({ assert }) => {
+    const path = join(location, 'b.lock')
+    const lock = (await SessionFileLock.acquire(path, 0))!
+    await assert.rejects(() =>
+      lock.publish(join(location, 'missing-dir', 'b.txt'), Buffer.from('{}'))
+    )
+    assert.isFalse(await exists(path))
+    const other = await fs.open(join(location, 'other.txt'), 'w')
+    await lock.release()
+    await other.write('still open')
+    await other.close()
+  })
+})
+
+async function exists(path: string) {
+  return fs.stat(path).then(
+    () => true,
+    () => false
+  )
+}

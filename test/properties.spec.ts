@@ -188,6 +188,7 @@ test.group('properties', () => {
     assert.notStrictEqual(copied.at, date)
     assert.equal(copied.at.getTime(), 0)
     assert.instanceOf(copied.list[0], Map)
+    assert.deepEqual(copyOf({ a: 1, nested: { fn: () => 1 } }), { a: 1, nested: {} })
 
     const ownProto = JSON.parse('{"__proto__": {"polluted": 1}, "a": 1}')
     const copy = copyOf(ownProto)

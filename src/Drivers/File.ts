@@ -13,13 +13,18 @@ import { decodePayload, encodePayload } from '../Payload'
 import { isValidSessionId } from '../SessionId'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { SessionFileLock, fsAsync, writeAll } from './fileLock'
-import { seal, unseal } from './fileFormat'
+import { isSealed, seal, unseal } from './fileFormat'
 import { inBatch } from './queue'
 
 /**
  * How long a write waits for another process holding the session's lock
  */
 const LOCK_WAIT_MS = 5000
+
+/**
+ * The largest session file written in place: one page
+ */
+const IN_PLACE_MAX_BYTES = 4096
 
 /**
  * How often a read that caught a write half-way tries again
@@ -34,7 +39,7 @@ type Snapshot = { sessionId: string; raw: string; text: string | false; stats: S
 /**
  * A session file's content and size, as read under its lock
  */
-type Current = { text: string | false; size: number; expired: boolean }
+type Current = { text: string | false; sealed: boolean; size: number; expired: boolean }
 
 /**
  * One file per session, `<location>/<id>.txt`, in the 6.4 payload format
@@ -42,14 +47,15 @@ type Current = { text: string | false; size: number; expired: boolean }
  * time plus `age`: `touch` moves it forward without rewriting the data.
  *
  * Every write holds the session's lock file (see SessionFileLock), so writes
- * are serialised across processes. A new content that fits in the file is
- * written over the old one in place, padded with spaces to the same length;
- * one that does not fit is written whole into the lock file, which is then
- * renamed over the session file. In-place writes are what keep the driver
- * fast (a rename over an existing file makes ext4 flush the data at once);
- * a reader that catches one half-way sees a failed check and reads again.
- * Growing a file takes the rename path, so a full disk fails the write and
- * leaves the previous content intact.
+ * are serialised across processes, and re-reads the file under it. A new
+ * content that fits in a sealed file of at most one page is written over the
+ * old one in place, padded with spaces to the same length; anything else is
+ * written whole into the lock file, which is then renamed over the session
+ * file. In-place writes are what keep the driver fast (a rename over an
+ * existing file makes ext4 flush the data at once); a reader that catches
+ * one half-way sees a failed check and reads again. Growing a file takes the
+ * rename path, so a full disk fails the write and leaves the previous
+ * content intact.
  */
 export class FileDriver implements SessionDriverContract {
   private snapshot: Snapshot | null = null
@@ -87,11 +93,11 @@ export class FileDriver implements SessionDriverContract {
    */
   private async replace(sessionId: string, file: string, updater: SessionUpdater) {
     const lock = await this.lock(sessionId)
-    let fd: number | null = null
+    let opened: { fd: number; writable: boolean } | null = null
     try {
-      fd = await openExisting(file, 'r+')
+      opened = await openForUpdate(file)
       const known = this.snapshot?.sessionId === sessionId ? this.snapshot : null
-      const current = fd === null ? null : await readCurrent(fd, known, this.config.ageMs)
+      const current = opened && (await readCurrent(opened.fd, known, this.config.ageMs))
       const stored = current && !current.expired ? this.decode(sessionId, current.text) : null
       const next = updater(stored)
 
@@ -100,8 +106,8 @@ export class FileDriver implements SessionDriverContract {
         await lock.release()
       } else {
         const text = Buffer.from(seal(encodePayload(sessionId, next)))
-        if (fd !== null && current && fitsInPlace(text.length, current.size)) {
-          await writeAll(fd, padded(text, current.size))
+        if (opened?.writable && current && fitsInPlace(text.length, current)) {
+          await writeAll(opened.fd, padded(text, current.size))
           await lock.release()
         } else {
           await lock.publish(file, padded(text, withHeadroom(text.length)))
@@ -111,8 +117,8 @@ export class FileDriver implements SessionDriverContract {
       await lock.release().catch(() => {})
       throw this.unavailable(error)
     } finally {
-      if (fd !== null) {
-        await fsAsync.close(fd).catch(() => {})
+      if (opened) {
+        await fsAsync.close(opened.fd).catch(() => {})
       }
     }
     this.snapshot = null
@@ -296,23 +302,45 @@ async function readCurrent(fd: number, known: Snapshot | null, ageMs: number): P
     const buffer = Buffer.allocUnsafe(size + 1)
     const { bytesRead } = await fsAsync.read(fd, buffer, 0, size + 1, 0)
     if (bytesRead === size && buffer.toString('utf-8', 0, size) === known.raw) {
-      return { text: known.text, size, expired: false }
+      return { text: known.text, sealed: isSealed(known.raw), size, expired: false }
     }
   }
   const stats = await fsAsync.fstat(fd)
+  const raw = await readAll(fd, stats.size)
   return {
-    text: unseal(await readAll(fd, stats.size)),
+    text: unseal(raw),
+    sealed: isSealed(raw),
     size: stats.size,
     expired: stats.mtimeMs + ageMs <= Date.now(),
   }
 }
 
 /**
- * Written in place only when it fits, and when that does not leave a file
- * mostly made of padding
+ * The session file opened for the update: for writing when the process may
+ * (in place), else for reading only (the new content is then renamed over
+ * it, which needs only a writable directory); null when it does not exist
  */
-function fitsInPlace(length: number, size: number) {
-  return length <= size && size <= Math.max(4096, length * 2)
+async function openForUpdate(file: string): Promise<{ fd: number; writable: boolean } | null> {
+  try {
+    const fd = await openExisting(file, 'r+')
+    return fd === null ? null : { fd, writable: true }
+  } catch (error) {
+    if (error.code !== 'EACCES' && error.code !== 'EPERM') {
+      throw error
+    }
+    const fd = await openExisting(file, 'r')
+    return fd === null ? null : { fd, writable: false }
+  }
+}
+
+/**
+ * Written in place only over a sealed content (so a reader that races the
+ * write sees a failed check, even over a file 6.4 wrote), when it fits, and
+ * within one page: a single-page write is never left half-done by a killed
+ * process, a multi-page one can be. Anything else takes the rename path.
+ */
+function fitsInPlace(length: number, current: Current) {
+  return current.sealed && length <= current.size && current.size <= IN_PLACE_MAX_BYTES
 }
 
 /**

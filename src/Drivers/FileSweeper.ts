@@ -3,6 +3,7 @@
  */
 
 import { join } from 'path'
+import { performance } from 'perf_hooks'
 import { promises as fs } from 'fs'
 import { SessionFileLock } from './fileLock'
 import { isValidSessionId } from '../SessionId'
@@ -40,10 +41,10 @@ export class FileSweeper {
    * MIN_SWEEP_INTERVAL_MS ago; never awaited by a request
    */
   public schedule() {
-    if (this.running || Date.now() - this.lastStartedAt < MIN_SWEEP_INTERVAL_MS) {
+    if (this.running || performance.now() - this.lastStartedAt < MIN_SWEEP_INTERVAL_MS) {
       return
     }
-    this.lastStartedAt = Date.now()
+    this.lastStartedAt = performance.now()
     setImmediate(() => {
       this.sweep().catch((error) => debug('session sweep failed: %s', error.message))
     })
@@ -54,7 +55,7 @@ export class FileSweeper {
    */
   public sweep(): Promise<number> {
     if (!this.running) {
-      this.lastStartedAt = Date.now()
+      this.lastStartedAt = performance.now()
       this.running = this.run().finally(() => {
         this.running = null
       })

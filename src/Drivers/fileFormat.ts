@@ -21,12 +21,21 @@ function checksum(text: string) {
  * The result is the same JSON object plus one field, so 6.4 reads it too.
  * The check covers everything after it, so a reader that caught an in-place
  * write half-way, or a file cut short, sees it fail; it comes first because
- * the start of a session file is always the start of some sealed payload,
- * whatever point a write had reached.
+ * the driver only writes in place over a sealed payload, so the start of a
+ * file being rewritten is always the start of a sealed payload, whatever
+ * point the write had reached.
  */
 export function seal(payload: string): string {
   const body = payload.slice(1)
   return `${CHECK_FIELD}${checksum(body)}",${body}`
+}
+
+/**
+ * Does a file's content start like a sealed payload (whether or not its
+ * check holds)?
+ */
+export function isSealed(raw: string): boolean {
+  return raw.startsWith(CHECK_FIELD)
 }
 
 /**
@@ -36,7 +45,7 @@ export function seal(payload: string): string {
  */
 export function unseal(raw: string): string | false {
   const text = raw.trimEnd()
-  if (!text.startsWith(CHECK_FIELD)) {
+  if (!isSealed(text)) {
     return text
   }
   const check = text.slice(CHECK_FIELD.length, CHECK_FIELD.length + CHECK_LENGTH)

@@ -37,6 +37,15 @@ export const STALE_LOCK_MS = 30_000
  * the file and releases the lock in one atomic step.
  */
 export class SessionFileLock {
+  /**
+   * The lock file's descriptor is open / the lock file is this holder's.
+   * Both end once: closing a descriptor number twice could close a file
+   * another request has opened meanwhile, and unlinking the lock path after
+   * it was renamed away could remove another holder's lock.
+   */
+  private fdOpen = true
+  private held = true
+
   private constructor(private fd: number, public readonly path: string) {}
 
   /**
@@ -69,8 +78,9 @@ export class SessionFileLock {
   public async publish(target: string, contents: Buffer) {
     try {
       await writeAll(this.fd, contents)
-      await fsAsync.close(this.fd)
+      await this.closeFd()
       await fsAsync.rename(this.path, target)
+      this.held = false
     } catch (error) {
       await this.release()
       throw error
@@ -78,15 +88,26 @@ export class SessionFileLock {
   }
 
   /**
-   * Release without publishing anything
+   * Release without publishing anything; does nothing the second time
    */
   public async release() {
-    await fsAsync.close(this.fd).catch(() => {})
+    await this.closeFd().catch(() => {})
+    if (!this.held) {
+      return
+    }
+    this.held = false
     await fsAsync.unlink(this.path).catch((error) => {
       if (error.code !== 'ENOENT') {
         throw error
       }
     })
+  }
+
+  private async closeFd() {
+    if (this.fdOpen) {
+      this.fdOpen = false
+      await fsAsync.close(this.fd)
+    }
   }
 }
 

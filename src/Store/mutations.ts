@@ -56,10 +56,14 @@ const MAX_PLAIN_DEPTH = 32
 /**
  * A deep copy of JSON-like data (plain objects, arrays, primitives), which
  * is what sessions hold and several times cheaper than structuredClone; or
- * NOT_PLAIN for anything else (a Date, a class instance, a cycle, a
- * `__proto__` key), which structuredClone then copies
+ * NOT_PLAIN for anything else (a Date, a class instance, a function, a
+ * cycle, a `__proto__` key), which structuredClone (or JSON, for what it
+ * refuses) then copies
  */
 function copyOfPlain(value: any, depth: number): any {
+  if (typeof value === 'function' || typeof value === 'symbol') {
+    return NOT_PLAIN
+  }
   if (value === null || typeof value !== 'object') {
     return value
   }
