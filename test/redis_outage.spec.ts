@@ -164,6 +164,39 @@ test.group('redis driver: Redis stopped mid-traffic', (group) => {
     return raw ? JSON.parse(raw).message : null
   }
 
+  /**
+   * A session holding `{ cart: 'kept' }`; resolves with its id
+   */
+  async function keptSession() {
+    await browser.post('/put', { cart: 'kept' })
+    return (await browser.get('/all')).json.id as string
+  }
+
+  /**
+   * A write that has read the session and is about to commit when Redis
+   * freezes; resolves with its timed response
+   */
+  async function writeIntoFrozenRedis() {
+    held = new HeldRequest()
+    const pending = timed(browser.clone().post('/held-put', { cart: 'overwritten' }, JSON_HEADERS))
+    await held.reached
+    server.freeze()
+    held.release()
+    return pending
+  }
+
+  /**
+   * The session reads back as `{ cart: 'kept' }`, over HTTP and in Redis;
+   * resolves with the response
+   */
+  async function assertKept(assert: any, id: string) {
+    const after = await browser.get('/all', JSON_HEADERS)
+    assert.equal(after.status, 200, after.text)
+    assert.deepEqual(after.json.values, { cart: 'kept' })
+    assert.deepEqual(await stored(id), { cart: 'kept' })
+    return after
+  }
+
   function assertUnavailable(
     assert: any,
     { response, elapsed }: { response: BrowserResponse; elapsed: number },
@@ -181,8 +214,7 @@ test.group('redis driver: Redis stopped mid-traffic', (group) => {
   test('requests fail fast while Redis is stopped and work again once it restarts', async ({
     assert,
   }) => {
-    await browser.post('/put', { cart: 'kept' })
-    const id = (await browser.get('/all')).json.id
+    const id = await keptSession()
     await server.stop('SIGTERM')
 
     /**
@@ -215,10 +247,8 @@ test.group('redis driver: Redis stopped mid-traffic', (group) => {
     await server.start()
     await appReconnected()
 
-    const after = await browser.get('/all', JSON_HEADERS)
-    assert.equal(after.status, 200, after.text)
+    const after = await assertKept(assert, id)
     assert.deepEqual(after.json, { id, fresh: false, values: { cart: 'kept' } })
-    assert.deepEqual(await stored(id), { cart: 'kept' })
 
     await browser.post('/put', { cart: 'updated' })
     assert.deepEqual((await browser.get('/all')).json.values, { cart: 'updated' })
@@ -228,8 +258,7 @@ test.group('redis driver: Redis stopped mid-traffic', (group) => {
   test('requests fail fast while Redis hangs and work again once it answers', async ({
     assert,
   }) => {
-    await browser.post('/put', { cart: 'kept' })
-    const id = (await browser.get('/all')).json.id
+    const id = await keptSession()
     server.freeze()
 
     const noAnswer = (command: string) =>
@@ -244,26 +273,16 @@ test.group('redis driver: Redis stopped mid-traffic', (group) => {
       server.thaw()
     }
 
-    const after = await browser.get('/all', JSON_HEADERS)
-    assert.equal(after.status, 200, after.text)
+    const after = await assertKept(assert, id)
     assert.deepEqual(after.json, { id, fresh: false, values: { cart: 'kept' } })
-    assert.deepEqual(await stored(id), { cart: 'kept' })
   }).timeout(45000)
 
   test('a write that answered 503 does not land once a hung Redis answers again', async ({
     assert,
   }) => {
-    await browser.post('/put', { cart: 'kept' })
-    const id = (await browser.get('/all')).json.id
-
-    held = new HeldRequest()
-    const pending = timed(browser.clone().post('/held-put', { cart: 'overwritten' }, JSON_HEADERS))
-    await held.reached
-    server.freeze()
-    held.release()
-
+    const id = await keptSession()
     try {
-      const write = await pending
+      const write = await writeIntoFrozenRedis()
       assertUnavailable(assert, write, /^E_SESSION_STORE_UNAVAILABLE: .* got no answer within/)
     } finally {
       server.thaw()
@@ -273,23 +292,12 @@ test.group('redis driver: Redis stopped mid-traffic', (group) => {
      * Redis answers in order: once this read is answered, the write sent
      * before it has been dealt with
      */
-    const after = await browser.get('/all', JSON_HEADERS)
-    assert.equal(after.status, 200, after.text)
-    assert.deepEqual(after.json.values, { cart: 'kept' })
-    assert.deepEqual(await stored(id), { cart: 'kept' })
+    await assertKept(assert, id)
   }).timeout(45000)
 
   test('a write that answered 503 is not replayed after Redis restarts', async ({ assert }) => {
-    await browser.post('/put', { cart: 'kept' })
-    const id = (await browser.get('/all')).json.id
-
-    held = new HeldRequest()
-    const pending = timed(browser.clone().post('/held-put', { cart: 'overwritten' }, JSON_HEADERS))
-    await held.reached
-    server.freeze()
-    held.release()
-
-    const write = await pending
+    const id = await keptSession()
+    const write = await writeIntoFrozenRedis()
     assertUnavailable(assert, write, /^E_SESSION_STORE_UNAVAILABLE: .* got no answer within/)
 
     /**
@@ -300,10 +308,7 @@ test.group('redis driver: Redis stopped mid-traffic', (group) => {
     await server.start()
     await appReconnected()
 
-    const after = await browser.get('/all', JSON_HEADERS)
-    assert.equal(after.status, 200, after.text)
-    assert.deepEqual(after.json.values, { cart: 'kept' })
-    assert.deepEqual(await stored(id), { cart: 'kept' })
+    await assertKept(assert, id)
   }).timeout(45000)
 })
 

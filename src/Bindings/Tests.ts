@@ -6,7 +6,6 @@
 
 import { inspect } from 'util'
 import { SessionManager } from '../SessionManager'
-import { withoutUnsafeKeys } from '../Store'
 
 /**
  * Session helpers for `@japa/api-client` requests and responses. They work
@@ -30,7 +29,7 @@ export function defineTestsBindings(
     if (!this.sessionClient.isEnabled()) {
       throw new Error('Cannot set session. Make sure to enable it inside "config/session" file')
     }
-    this.sessionClient.merge(withoutUnsafeKeys(values))
+    this.sessionClient.merge(values)
     return this
   })
 
@@ -42,7 +41,7 @@ export function defineTestsBindings(
           'Cannot set flash messages. Make sure to enable the session inside "config/session" file'
         )
       }
-      this.sessionClient.flashMessages.merge(withoutUnsafeKeys(messages))
+      this.sessionClient.flashMessages.merge(messages)
       return this
     }
   )

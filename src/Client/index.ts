@@ -106,8 +106,7 @@ export class SessionClient extends Store implements SessionClientContract {
   private sessionIdFrom(cookie: Cookie): string {
     const value = cookie && cookie.value
     if (typeof value === 'string' && value.startsWith('s:')) {
-      const id = this.cookies.unsignValue(value)
-      return isValidSessionId(id) ? id : this.sessionId
+      return this.cookies.unsignValue(value) ?? this.sessionId
     }
     return isValidSessionId(value) ? value : this.sessionId
   }

@@ -12,7 +12,7 @@ import { SessionRuntimeException, SessionStoreUnavailableException } from '../er
 import { decodePayload, encodePayload } from '../Payload'
 import { isValidSessionId } from '../SessionId'
 import { ResolvedSessionConfig } from '../SessionManager/config'
-import { SessionFileLock, fsAsync, writeAll } from './fileLock'
+import { SessionFileLock, fsAsync, ignoreMissing, openExisting, writeAll } from './fileLock'
 import { isSealed, seal, unseal } from './fileFormat'
 import { inBatch } from './queue'
 
@@ -39,7 +39,7 @@ type Snapshot = { sessionId: string; raw: string; text: string | false; stats: S
 /**
  * A session file's content and size, as read under its lock
  */
-type Current = { text: string | false; sealed: boolean; size: number; expired: boolean }
+type Current = { text: string | false; size: number; expired: boolean }
 
 /**
  * One file per session, `<location>/<id>.txt`, in the 6.4 payload format
@@ -103,16 +103,15 @@ export class FileDriver implements SessionDriverContract {
 
       if (next === null) {
         await fsAsync.unlink(file).catch(ignoreMissing)
-        await lock.release()
       } else {
         const text = Buffer.from(seal(encodePayload(sessionId, next)))
         if (opened?.writable && current && fitsInPlace(text.length, current)) {
           await writeAll(opened.fd, padded(text, current.size))
-          await lock.release()
         } else {
           await lock.publish(file, padded(text, withHeadroom(text.length)))
         }
       }
+      await lock.release()
     } catch (error) {
       await lock.release().catch(() => {})
       throw this.unavailable(error)
@@ -178,11 +177,10 @@ export class FileDriver implements SessionDriverContract {
         return null
       }
       for (let attempt = 0; ; attempt++) {
-        const stats = await fsAsync.fstat(fd)
+        const { stats, raw } = await readWhole(fd)
         if (stats.mtimeMs + this.config.ageMs <= Date.now()) {
           return null
         }
-        const raw = await readAll(fd, stats.size)
         const text = unseal(raw)
         if (text !== false || attempt === TORN_READ_RETRIES) {
           return { sessionId, raw, text, stats }
@@ -256,39 +254,20 @@ export class FileDriver implements SessionDriverContract {
 }
 
 /**
- * Open a file, or null when it does not exist
+ * A file's stats and whole content, as text
  */
-async function openExisting(file: string, flags: string): Promise<number | null> {
-  try {
-    return await fsAsync.open(file, flags)
-  } catch (error) {
-    if (error.code === 'ENOENT') {
-      return null
-    }
-    throw error
-  }
-}
-
-function ignoreMissing(error: NodeJS.ErrnoException) {
-  if (error.code !== 'ENOENT') {
-    throw error
-  }
-}
-
-/**
- * `size` bytes from the start of a file, as text
- */
-async function readAll(fd: number, size: number): Promise<string> {
-  const buffer = Buffer.allocUnsafe(size)
+async function readWhole(fd: number): Promise<{ stats: Stats; raw: string }> {
+  const stats = await fsAsync.fstat(fd)
+  const buffer = Buffer.allocUnsafe(stats.size)
   let filled = 0
-  while (filled < size) {
-    const { bytesRead } = await fsAsync.read(fd, buffer, filled, size - filled, filled)
+  while (filled < stats.size) {
+    const { bytesRead } = await fsAsync.read(fd, buffer, filled, stats.size - filled, filled)
     if (bytesRead === 0) {
       break
     }
     filled += bytesRead
   }
-  return buffer.toString('utf-8', 0, filled)
+  return { stats, raw: buffer.toString('utf-8', 0, filled) }
 }
 
 /**
@@ -302,17 +281,11 @@ async function readCurrent(fd: number, known: Snapshot | null, ageMs: number): P
     const buffer = Buffer.allocUnsafe(size + 1)
     const { bytesRead } = await fsAsync.read(fd, buffer, 0, size + 1, 0)
     if (bytesRead === size && buffer.toString('utf-8', 0, size) === known.raw) {
-      return { text: known.text, sealed: isSealed(known.raw), size, expired: false }
+      return { text: known.text, size, expired: false }
     }
   }
-  const stats = await fsAsync.fstat(fd)
-  const raw = await readAll(fd, stats.size)
-  return {
-    text: unseal(raw),
-    sealed: isSealed(raw),
-    size: stats.size,
-    expired: stats.mtimeMs + ageMs <= Date.now(),
-  }
+  const { stats, raw } = await readWhole(fd)
+  return { text: unseal(raw), size: stats.size, expired: stats.mtimeMs + ageMs <= Date.now() }
 }
 
 /**
@@ -340,7 +313,8 @@ async function openForUpdate(file: string): Promise<{ fd: number; writable: bool
  * process, a multi-page one can be. Anything else takes the rename path.
  */
 function fitsInPlace(length: number, current: Current) {
-  return current.sealed && length <= current.size && current.size <= IN_PLACE_MAX_BYTES
+  const sealed = current.text === false || isSealed(current.text)
+  return sealed && length <= current.size && current.size <= IN_PLACE_MAX_BYTES
 }
 
 /**

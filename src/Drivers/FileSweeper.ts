@@ -23,7 +23,7 @@ const LEFTOVER_LOCK_AGE = 60 * 60 * 1000
  * Background sweeps start at most this often, whatever `gcProbability`
  * says: a sweep reads the whole directory, and files expire over hours
  */
-export const MIN_SWEEP_INTERVAL_MS = 60 * 1000
+const MIN_SWEEP_INTERVAL_MS = 60 * 1000
 
 /**
  * Deletes expired session files. A sweep runs in the background, one at a

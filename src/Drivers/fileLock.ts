@@ -27,7 +27,7 @@ export const fsAsync = {
  * is removed. A writer stalled for longer (a hung disk) could lose its lock
  * that way; a write takes milliseconds, so the margin is wide.
  */
-export const STALE_LOCK_MS = 30_000
+const STALE_LOCK_MS = 30_000
 
 /**
  * The lock of a session file: `<id>.lock`, created with O_EXCL, which takes
@@ -96,11 +96,7 @@ export class SessionFileLock {
       return
     }
     this.held = false
-    await fsAsync.unlink(this.path).catch((error) => {
-      if (error.code !== 'ENOENT') {
-        throw error
-      }
-    })
+    await fsAsync.unlink(this.path).catch(ignoreMissing)
   }
 
   private async closeFd() {
@@ -108,6 +104,29 @@ export class SessionFileLock {
       this.fdOpen = false
       await fsAsync.close(this.fd)
     }
+  }
+}
+
+/**
+ * Open a file, or null when it does not exist
+ */
+export async function openExisting(file: string, flags: string): Promise<number | null> {
+  try {
+    return await fsAsync.open(file, flags)
+  } catch (error) {
+    if (error.code === 'ENOENT') {
+      return null
+    }
+    throw error
+  }
+}
+
+/**
+ * For `.catch()` of a removal: a file already gone is fine
+ */
+export function ignoreMissing(error: NodeJS.ErrnoException) {
+  if (error.code !== 'ENOENT') {
+    throw error
   }
 }
 

@@ -7,12 +7,12 @@
 import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 
 type Waiting = { updater: SessionUpdater; resolve: () => void; reject: (error: unknown) => void }
-type Batch = { waiting: Waiting[]; running: boolean }
 
 /**
- * Updates of each session waiting in this process
+ * Updates of each session waiting in this process. A key is present exactly
+ * while its writes are running.
  */
-const batches: Map<string, Batch> = new Map()
+const batches: Map<string, Waiting[]> = new Map()
 
 /**
  * Group commit for one session within this process. Updates queue per key;
@@ -29,22 +29,24 @@ export function inBatch(
   write: (updater: SessionUpdater) => Promise<void>
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    let batch = batches.get(key)
-    if (!batch) {
-      batch = { waiting: [], running: false }
-      batches.set(key, batch)
+    const queue = batches.get(key)
+    if (queue) {
+      queue.push({ updater, resolve, reject })
+      return
     }
-    batch.waiting.push({ updater, resolve, reject })
-    if (!batch.running) {
-      drain(key, batch, write)
-    }
+    const started = [{ updater, resolve, reject }]
+    batches.set(key, started)
+    drain(key, started, write)
   })
 }
 
-async function drain(key: string, batch: Batch, write: (updater: SessionUpdater) => Promise<void>) {
-  batch.running = true
-  while (batch.waiting.length) {
-    const taken = batch.waiting.splice(0)
+async function drain(
+  key: string,
+  queue: Waiting[],
+  write: (updater: SessionUpdater) => Promise<void>
+) {
+  while (queue.length) {
+    const taken = queue.splice(0)
     const failed: Map<Waiting, unknown> = new Map()
 
     /**
@@ -73,6 +75,5 @@ async function drain(key: string, batch: Batch, write: (updater: SessionUpdater)
       taken.forEach((waiting) => waiting.reject(failed.get(waiting) || error))
     }
   }
-  batch.running = false
   batches.delete(key)
 }

@@ -136,13 +136,13 @@ export class Session implements SessionContract {
           return
         }
 
-        const changes = this.changes()
         this.cookies.writeSessionId(this.ctx.response, this.sessionId)
 
         if (this.previousSessionId) {
           await this.moveToNewId()
           return this.markCommitted()
         }
+        const changes = this.changes()
         if (changes.length) {
           this.ctx.logger.trace('persist session changes with driver')
           await this.persist(changes)
@@ -389,9 +389,8 @@ export class Session implements SessionContract {
     const baseline = this.baseline
     if (baseline) {
       const values = this.store.all()
-      const unchanged = changes.length === 0 && JSON.stringify(values) === baseline.json
-      if (!unchanged) {
-        const recorded = this.mutations.slice(baseline.recorded)
+      const recorded = this.mutations.slice(baseline.recorded)
+      if (recorded.length || JSON.stringify(values) !== baseline.json) {
         const expected = applyMutations(JSON.parse(baseline.json), recorded) || {}
         changes.push(...inPlaceEdits(expected, values))
       }

@@ -69,12 +69,7 @@ export class Store implements StoreContract {
    * True when the store holds no keys
    */
   public get isEmpty() {
-    for (const key in this.values) {
-      if (key !== undefined) {
-        return false
-      }
-    }
-    return true
+    return Object.keys(this.values).length === 0
   }
 
   /**
