@@ -67,8 +67,11 @@ function fileStore(): Store {
     async peek(id) {
       try {
         return JSON.parse(await fs.readFile(join(location, `${id}.txt`), 'utf-8'))
-      } catch {
-        return null
+      } catch (error) {
+        if (error.code === 'ENOENT') {
+          return null
+        }
+        throw error
       }
     },
     async cleanup() {

@@ -12,7 +12,7 @@ import { promises as fs } from 'fs'
 import { remove } from 'fs-extra'
 import { test } from '@japa/runner'
 import { tmpPath, TestApp } from './helpers/app'
-import { Browser } from './helpers/browser'
+import { Browser, failures, startSession } from './helpers/browser'
 import { fileApp } from './helpers/file_app'
 import { isSealed, unseal } from '../src/Drivers/fileFormat'
 import { SessionFileLock } from '../src/Drivers/fileLock'
@@ -114,10 +114,7 @@ test.group('file driver: two processes writing one session', (group) => {
         clients[index % clients.length].get('/increment/hits')
       )
     )
-    assert.deepEqual(
-      responses.filter((response) => response.status !== 200).map((response) => response.text),
-      []
-    )
+    assert.deepEqual(failures(responses), [])
 
     assert.equal((await browser.get('/get/hits')).json.value, 201)
     browser.baseUrl = child.url
@@ -137,9 +134,7 @@ test.group('file driver: two processes writing one session', (group) => {
   test('reads in one process while the other rewrites the file in place see whole sessions', async ({
     assert,
   }) => {
-    const writer = new Browser(child.url)
-    await writer.post('/put', { note: 'w'.repeat(300) })
-    const id = (await writer.get('/all')).json.id as string
+    const { browser: writer, id } = await startSession(child.url, { note: 'w'.repeat(300) })
     const file = join(location, `${id}.txt`)
     const inode = (await fs.stat(file)).ino
 
@@ -200,9 +195,7 @@ test.group('file driver: in place or whole', (group) => {
   test('a file 6.4 wrote, or one over a page, is replaced whole, never written in place', async ({
     assert,
   }) => {
-    const browser = new Browser(app.url)
-    await browser.post('/put', { note: 'a' })
-    const id = (await browser.get('/all')).json.id as string
+    const { browser, id } = await startSession(app.url, { note: 'a' })
     const file = join(location, `${id}.txt`)
 
     await fs.writeFile(file, JSON.stringify({ message: { note: 'x'.repeat(300) }, purpose: id }))
@@ -224,9 +217,7 @@ test.group('file driver: in place or whole', (group) => {
   test('a write that fits goes in place, one that grows or shrinks a lot replaces the file', async ({
     assert,
   }) => {
-    const browser = new Browser(app.url)
-    await browser.post('/put', { note: 'a'.repeat(100) })
-    const id = (await browser.get('/all')).json.id as string
+    const { browser, id } = await startSession(app.url, { note: 'a'.repeat(100) })
     const file = join(location, `${id}.txt`)
     const first = await fs.stat(file)
     assert.equal(first.size % 256, 0)

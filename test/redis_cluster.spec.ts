@@ -13,7 +13,7 @@ import { ensureDir, remove } from 'fs-extra'
 import Redis, { Cluster } from 'ioredis'
 import type { RedisClusterConnectionContract } from '@ioc:Adonis/Addons/Redis'
 import { setupApp, tmpPath, TestApp } from './helpers/app'
-import { Browser } from './helpers/browser'
+import { Browser, failures } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { RedisServer, bounded, freePorts } from './helpers/redis_server'
 
@@ -174,10 +174,7 @@ test.group('redis driver: cluster connection', (group) => {
     const responses = await Promise.all(
       clients.flatMap((client) => Array.from({ length: 50 }, () => client.get('/increment/hits')))
     )
-    assert.deepEqual(
-      responses.filter((response) => response.status !== 200).map((response) => response.text),
-      []
-    )
+    assert.deepEqual(failures(responses), [])
     assert.deepEqual((await browser.get('/get/hits')).json, { value: 200 })
     assert.deepEqual(await stored(id), { hits: 200 })
   }).timeout(50000)

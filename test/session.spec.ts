@@ -8,7 +8,7 @@
 
 import { test } from '@japa/runner'
 import { setupApp, TestApp, SESSION_DEFAULTS, APP_KEY } from './helpers/app'
-import { Browser, errorMessage } from './helpers/browser'
+import { Browser, errorMessage, startSession } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { DataCookieCipher } from '../src/DataCipher'
 
@@ -348,9 +348,7 @@ test.group('session cookies', (group) => {
 
   test('regenerate clears the old data cookie of the cookie driver', async ({ assert }) => {
     ;({ app } = await boot({ driver: 'cookie' }))
-    const browser = new Browser(app.url)
-    await browser.post('/put', { a: 1 })
-    const oldId = (await browser.get('/all')).json.id
+    const { browser, id: oldId } = await startSession(app.url, { a: 1 })
     const response = await browser.get('/regenerate')
     const cleared = response.setCookies.find((cookie) => cookie.name === oldId)!
     assert.equal(cleared.value, '')
@@ -364,9 +362,7 @@ test.group('session cookies', (group) => {
 
   test('an expired or tampered data cookie is cleared', async ({ assert }) => {
     ;({ app } = await boot({ driver: 'cookie' }))
-    const browser = new Browser(app.url)
-    await browser.post('/put', { a: 1 })
-    const id = (await browser.get('/all')).json.id
+    const { browser, id } = await startSession(app.url, { a: 1 })
     browser.cookies.set(id, `${browser.cookies.get(id)!.slice(0, -4)}AAAA`)
     const response = await browser.get('/all')
     assert.deepEqual(response.json.values, {})
@@ -380,6 +376,7 @@ test.group('session cookies', (group) => {
     const browser = new Browser(app.url)
     await browser.post('/put', { a: 1 })
     const replay = browser.clone()
+    assert.deepEqual((await replay.clone().get('/all')).json.values, { a: 1 })
     await new Promise((resolve) => setTimeout(resolve, 1100))
     assert.deepEqual((await replay.get('/all')).json.values, {})
   }).timeout(10000)
@@ -393,11 +390,9 @@ test.group('data cookie encryption', (group) => {
     assert,
   }) => {
     ;({ app } = await boot({ driver: 'cookie' }))
-    assert.instanceOf(app.manager.cookies['cipher'], DataCookieCipher)
+    assert.instanceOf(app.manager.cookies['cipher'], DataCookieCipher as any)
     const encryption = app.app.container.use('Adonis/Core/Encryption')
-    const browser = new Browser(app.url)
-    await browser.post('/put', { user: { name: 'virk' }, n: 1 })
-    const id = (await browser.get('/all')).json.id as string
+    const { browser, id } = await startSession(app.url, { user: { name: 'virk' }, n: 1 })
     const raw = browser.cookies.get(id)!
     assert.match(raw, /^e:[\w-]+\.[\w-]{22}\.[\w-]{43}$/)
     const message = encryption.decrypt<Record<string, any>>(raw.slice(2), id)!

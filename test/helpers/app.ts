@@ -65,6 +65,11 @@ export type AppOptions = {
    * 'session-original/build/providers/SessionProvider' for upgrade tests
    */
   sessionProvider?: string
+  /**
+   * The application environment ('web' unless given), e.g. 'test' for the
+   * Japa bindings
+   */
+  environment?: 'web' | 'console' | 'test' | 'repl'
 }
 
 export type TestApp = {

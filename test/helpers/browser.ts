@@ -122,3 +122,21 @@ export function errorMessage(response: BrowserResponse): string {
   const firstLine = response.text.split('\n')[0]
   return firstLine.replace(/^[A-Za-z]*(Exception|Error): /, '')
 }
+
+/**
+ * The bodies of the responses that were not 200, to assert there are none
+ */
+export function failures(responses: BrowserResponse[]): string[] {
+  return responses.filter((response) => response.status !== 200).map((response) => response.text)
+}
+
+/**
+ * A new browser whose session holds `values` (put over HTTP); resolves with
+ * the browser and the session id
+ */
+export async function startSession(url: string, values: Record<string, any>) {
+  const browser = new Browser(url)
+  await browser.post('/put', values)
+  const id = (await browser.get('/all')).json.id as string
+  return { browser, id }
+}

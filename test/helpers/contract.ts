@@ -7,14 +7,15 @@
 
 import { test } from '@japa/runner'
 import { TestApp } from './app'
-import { Browser } from './browser'
+import { Browser, failures } from './browser'
 import { defineSessionRoutes } from './routes'
+import { recordDriverCalls, DriverCall } from './recording'
 
 export type DriverHarness = {
   /**
-   * Boot an app using the driver, with the given session config overrides
+   * Boot an app using the driver
    */
-  setup(overrides?: Record<string, any>): Promise<TestApp>
+  setup(): Promise<TestApp>
   /**
    * The values stored for a session id, as the store holds them, or null
    */
@@ -34,10 +35,6 @@ export type DriverHarness = {
 }
 
 const AGE_SECONDS = 7200
-
-export function sessionIdOf(browser: Browser) {
-  return browser.cookies.get('adonis-session')
-}
 
 /**
  * Run the contract against one driver
@@ -146,8 +143,14 @@ export function driverContract(driver: string, harness: DriverHarness) {
     }) => {
       await browser.post('/put', { user: 'virk' })
       const before = await harness.peek(app, await currentId(), browser)
+      const calls: DriverCall[] = []
+      recordDriverCalls(app.manager, calls)
       const response = await browser.get('/get/user')
       assert.deepEqual(response.json, { value: 'virk' })
+      assert.deepEqual(
+        calls.filter((call) => call.method === 'write' || call.method === 'update'),
+        []
+      )
       const names = response.setCookies.map((cookie) => cookie.name)
       assert.deepEqual(names, ['adonis-session'])
       assert.deepEqual(await harness.peek(app, await currentId(), browser), before)
@@ -175,10 +178,7 @@ export function driverContract(driver: string, harness: DriverHarness) {
             Array.from({ length: 50 }, () => client.get('/increment/hits'))
           )
         )
-        assert.deepEqual(
-          responses.filter((response) => response.status !== 200).map((r) => r.text),
-          []
-        )
+        assert.deepEqual(failures(responses), [])
         const after = await browser.get('/get/hits')
         assert.equal(after.json.value, 201)
       }).timeout(60000)

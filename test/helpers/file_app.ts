@@ -1,18 +1,19 @@
 /*
  * @adonisjs/session
  *
- * The file-driver server of the multi-process specs: the same app in the test
- * process and in the forked one (file_server.ts)
+ * An app on the file driver with the session routes, listening: the same app
+ * in the test process and in the forked one of the multi-process specs
+ * (file_server.ts)
  */
 
 import { setupApp, SESSION_DEFAULTS, TestApp } from './app'
 import { defineSessionRoutes } from './routes'
 
-export async function fileApp(location: string): Promise<TestApp> {
+export async function fileApp(location: string, gcProbability = 0): Promise<TestApp> {
   const app = await setupApp({
     ...SESSION_DEFAULTS,
     driver: 'file',
-    gcProbability: 0,
+    gcProbability,
     file: { location },
   })
   defineSessionRoutes(app.Route)
