@@ -13,7 +13,7 @@ import { ResolvedSessionConfig, SerializeOptions } from './SessionManager/config
 import { SessionCookieTooLargeException } from './errors'
 import { isPlainObject } from './Store'
 import { isValidSessionId } from './SessionId'
-import { DataCookieCipher } from './DataCipher'
+import { DataCookieCipher, stringify } from './DataCipher'
 
 /**
  * Browsers drop a cookie whose name, value and attributes pass this size
@@ -47,8 +47,14 @@ export class SessionCookies {
     maxSize: 8 * 1024 * 1024,
     sizeCalculation: (entry, key) => entry.json.length + key.length,
   })
-  private dataOptions: SerializeOptions
   private clearOptions: SerializeOptions & { expires: Date }
+
+  /**
+   * What follows `name=value` in a data cookie's header (`; Max-Age=...;
+   * Path=/...`): the options are the same for every data cookie, so they
+   * are serialised once, as the cookie package would on every call
+   */
+  private dataAttributes: string
 
   /**
    * When data cookies written by 6.4 (no expiry inside) stop being accepted:
@@ -68,7 +74,7 @@ export class SessionCookies {
     appKey?: unknown
   ) {
     this.cipher = DataCookieCipher.create(encryption, appKey)
-    this.dataOptions = config.cookieOptions
+    this.dataAttributes = cookie.serialize('x', '', config.cookieOptions).slice('x='.length)
     const { maxAge, ...rest } = config.cookieOptions
     this.clearOptions = { ...rest, maxAge: -1, expires: new Date(1) }
     this.legacyExpiresAt = Date.now() + config.ageMs
@@ -177,18 +183,24 @@ export class SessionCookies {
    */
   public encryptData(sessionId: string, values: Record<string, any>): string {
     const expiresAt = Date.now() + this.config.ageMs
-    const payload = { ...values, [EXPIRES_AT_KEY]: expiresAt }
-    const raw = `e:${
-      this.cipher
-        ? this.cipher.encrypt(payload, this.config.ageMs, sessionId)
-        : this.encryption.encrypt(payload, this.config.ageMs, sessionId)
-    }`
+    const json = JSON.stringify(values)
+    let raw: string
+    if (this.cipher) {
+      raw = `e:${this.cipher.encryptJson(
+        withExpiry(values, json, expiresAt),
+        this.config.ageMs,
+        sessionId
+      )}`
+    } else {
+      const payload = { ...values, [EXPIRES_AT_KEY]: expiresAt }
+      raw = `e:${this.encryption.encrypt(payload, this.config.ageMs, sessionId)}`
+    }
 
     /**
      * The browser sends this exact string back with its next request: what
      * it holds is known already, no need to decrypt it then
      */
-    this.decrypted.set(`${sessionId}:${raw}`, { json: JSON.stringify(values), expiresAt })
+    this.decrypted.set(`${sessionId}:${raw}`, { json, expiresAt })
     return raw
   }
 
@@ -197,11 +209,8 @@ export class SessionCookies {
    * browsers would silently drop.
    */
   public writeData(response: ResponseContract, sessionId: string, values: Record<string, any>) {
-    const header = cookie.serialize(
-      sessionId,
-      this.encryptData(sessionId, values),
-      this.dataOptions
-    )
+    const value = encodeURIComponent(this.encryptData(sessionId, values))
+    const header = `${sessionId}=${value}${this.dataAttributes}`
     const size = Buffer.byteLength(header)
     if (size > COOKIE_SIZE_LIMIT) {
       throw SessionCookieTooLargeException.create(sessionId, size, COOKIE_SIZE_LIMIT)
@@ -230,4 +239,18 @@ export class SessionCookies {
       expiresAt: known ? expiresAt : Math.min(this.legacyExpiresAt, dueForRefresh),
     }
   }
+}
+
+/**
+ * The JSON of the values with the expiry marker as their last key, as
+ * `JSON.stringify({ ...values, [EXPIRES_AT_KEY]: expiresAt })` writes it,
+ * made from the values' JSON instead of a second serialisation. Values that
+ * hold the marker or a `toJSON` of their own go the long way.
+ */
+function withExpiry(values: Record<string, any>, json: string, expiresAt: number): string {
+  if (EXPIRES_AT_KEY in values || typeof values.toJSON === 'function') {
+    return stringify({ ...values, [EXPIRES_AT_KEY]: expiresAt })
+  }
+  const marker = `"${EXPIRES_AT_KEY}":${expiresAt}}`
+  return json === '{}' ? `{${marker}` : `${json.slice(0, -1)},${marker}`
 }

@@ -35,6 +35,8 @@ const POOL_SIZE = IV_BYTES * 256
 export class DataCookieCipher {
   private pool = Buffer.alloc(0)
   private offset = 0
+  private isoAt = NaN
+  private iso = ''
 
   private constructor(private key: Buffer) {}
 
@@ -46,7 +48,7 @@ export class DataCookieCipher {
     const probe = { check: randomFillSync(Buffer.alloc(8)).toString('hex') }
     try {
       const decrypted = encryption.decrypt<{ check: string }>(
-        cipher.encrypt(probe, 60_000, 'session-cipher-check'),
+        cipher.encryptJson(JSON.stringify(probe), 60_000, 'session-cipher-check'),
         'session-cipher-check'
       )
       return decrypted?.check === probe.check ? cipher : null
@@ -55,13 +57,33 @@ export class DataCookieCipher {
     }
   }
 
-  public encrypt(value: any, expiresInMs: number, purpose: string): string {
+  /**
+   * Encrypt a message given as JSON text. The envelope is assembled as
+   * text too, key for key what `JSON.stringify` makes of the framework's
+   * `{ message, purpose, expiryDate }`.
+   */
+  public encryptJson(messageJson: string, expiresInMs: number, purpose: string): string {
     const iv = this.nextIv()
-    const envelope = { message: value, purpose, expiryDate: new Date(Date.now() + expiresInMs) }
+    const envelope = `{"message":${messageJson},"purpose":${JSON.stringify(
+      purpose
+    )},"expiryDate":"${this.expiryDate(Date.now() + expiresInMs)}"}`
     const cipher = createCipheriv('aes-256-cbc', this.key, iv)
-    const encrypted = Buffer.concat([cipher.update(stringify(envelope), 'utf-8'), cipher.final()])
+    const encrypted = Buffer.concat([cipher.update(envelope, 'utf-8'), cipher.final()])
     const body = `${encrypted.toString('base64url')}.${Buffer.from(iv).toString('base64url')}`
     return `${body}.${createHmac('sha256', this.key).update(body).digest('base64url')}`
+  }
+
+  /**
+   * The ISO form of an expiry, as a Date serialises to JSON. Formatting a
+   * date costs more than the rest of the envelope; requests of the same
+   * millisecond share one.
+   */
+  private expiryDate(at: number): string {
+    if (at !== this.isoAt) {
+      this.isoAt = at
+      this.iso = new Date(at).toISOString()
+    }
+    return this.iso
   }
 
   private nextIv(): string {
@@ -80,7 +102,7 @@ export class DataCookieCipher {
  * safeStringify for JSON data; values it refuses (BigInt, cycles) go
  * through safeStringify as in the framework
  */
-function stringify(value: any): string {
+export function stringify(value: any): string {
   try {
     return JSON.stringify(value)
   } catch {

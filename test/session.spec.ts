@@ -7,6 +7,9 @@
  */
 
 import { test } from '@japa/runner'
+import { createDecipheriv, createHash } from 'crypto'
+import fc from 'fast-check'
+import { serialize as serializeCookie } from 'cookie'
 import { setupApp, TestApp, SESSION_DEFAULTS, APP_KEY } from './helpers/app'
 import { Browser, errorMessage, startSession } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
@@ -280,6 +283,25 @@ test.group('session cookies', (group) => {
   let app: TestApp
   group.each.teardown(() => app?.close())
 
+  test('the data cookie header is what the cookie package serialises for the options', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({
+      driver: 'cookie',
+      age: 90 * 60 * 1000,
+      cookie: { sameSite: 'strict', httpOnly: true, secure: true, domain: 'example.test' },
+    }))
+    const { browser, id } = await startSession(app.url, { a: 1 })
+    const response = await browser.post('/put', { b: 2 })
+    const header = response.headers
+      .getSetCookie()
+      .find((value: string) => value.startsWith(`${id}=`))!
+    const value = decodeURIComponent(header.slice(id.length + 1, header.indexOf(';')))
+    assert.match(value, /^e:/)
+    assert.equal(header, serializeCookie(id, value, app.manager.config.cookieOptions))
+    assert.include(header, '; Max-Age=5400; Domain=example.test; Path=/; HttpOnly; Secure')
+  })
+
   test('every response re-sends the id cookie with a fresh Max-Age', async ({ assert }) => {
     ;({ app } = await boot({ age: 90 * 60 * 1000, cookie: { sameSite: 'lax', httpOnly: true } }))
     const browser = new Browser(app.url)
@@ -399,6 +421,49 @@ test.group('data cookie encryption', (group) => {
     assert.deepEqual(message.user, { name: 'virk' })
     assert.equal(message.n, 1)
     assert.isNull(encryption.decrypt(raw.slice(2), 'another-purpose'))
+  })
+
+  test('the data cookie holds, byte for byte, the envelope the framework would build', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({ driver: 'cookie' }))
+    const cookies = app.manager.cookies
+    const key = createHash('sha256').update(APP_KEY).digest()
+    const purpose = 'a'.repeat(32)
+    const plaintext = (values: Record<string, any>) => {
+      const [body, iv] = cookies.encryptData(purpose, values).slice(2).split('.')
+      const decipher = createDecipheriv('aes-256-cbc', key, Buffer.from(iv, 'base64url'))
+      const text = decipher.update(Buffer.from(body, 'base64url')).toString()
+      return text + decipher.final().toString()
+    }
+    const expected = (values: Record<string, any>, text: string) => {
+      const { message, expiryDate } = JSON.parse(text)
+      return JSON.stringify({
+        message: { ...values, __expires_at__: message.__expires_at__ },
+        purpose,
+        expiryDate: new Date(expiryDate),
+      })
+    }
+
+    const samples: Record<string, any>[] = [
+      {},
+      { gone: undefined },
+      { 2: 'b', a: 1, 1: 'a' },
+      { text: 'é ☃ \u2028 "quoted"', nested: { list: [1, null, 'x'] } },
+      { __expires_at__: 5, a: 1 },
+      { toJSON: 'not a function' },
+    ]
+    for (const values of samples) {
+      const text = plaintext(values)
+      assert.equal(text, expected(values, text))
+    }
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (values) => {
+        const text = plaintext(values)
+        return text === expected(values, text)
+      }),
+      { numRuns: 300 }
+    )
   })
 
   test('every data cookie gets its own IV of 16 base64url characters', async ({ assert }) => {
