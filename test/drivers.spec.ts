@@ -4,10 +4,13 @@
 
 import { join } from 'path'
 import { promises as fs } from 'fs'
+import { test } from '@japa/runner'
 import { driverContract } from './helpers/contract'
-import { setupApp, tmpPath, SESSION_DEFAULTS, APP_KEY } from './helpers/app'
+import { setupApp, tmpPath, SESSION_DEFAULTS, APP_KEY, TestApp } from './helpers/app'
 import { redisClient, redisConnections } from './helpers/redis'
 import { MemoryDriver } from '../src/Drivers/Memory'
+import { RedisDriver } from '../src/Drivers/Redis'
+import { generateSessionId } from '../src/SessionId'
 import { Encryption } from '@adonisjs/core/build/standalone'
 
 const base = SESSION_DEFAULTS
@@ -110,4 +113,70 @@ driverContract('extended (read/write/destroy/touch only)', {
     const values = CUSTOM.get(id)
     return values && Object.keys(values).length ? values : null
   },
+})
+
+test.group('redis driver: the reads of one turn of the event loop', (group) => {
+  let app: TestApp
+  const client = redisClient()
+  group.each.teardown(() => app?.close())
+  group.teardown(() => client.quit())
+
+  async function boot() {
+    app = await setupApp(
+      { ...base, driver: 'redis', redisConnection: 'local' },
+      { providers: ['@adonisjs/redis'], redis: redisConnections }
+    )
+    const connection = app.app.container.use('Adonis/Addons/Redis').connection('local')
+    const driver = () => new RedisDriver(app.manager.config, connection)
+    await driver().read('warm-up')
+
+    /**
+     * Records the size of every pipeline the connection executes, passing
+     * everything through
+     */
+    const pipelines: number[] = []
+    const io = connection.ioConnection
+    const pipeline = io.pipeline
+    io.pipeline = function (this: any, ...args: any[]) {
+      const created = pipeline.apply(this, args)
+      const exec = created.exec
+      created.exec = function (this: any, ...execArgs: any[]) {
+        pipelines.push(created.length)
+        return exec.apply(this, execArgs)
+      }
+      return created
+    }
+    return { driver, pipelines }
+  }
+
+  test('go to Redis as one pipeline; each gets its own result and a fresh TTL', async ({
+    assert,
+  }) => {
+    const { driver, pipelines } = await boot()
+    const ids = Array.from({ length: 5 }, () => generateSessionId())
+    for (const [index, id] of ids.slice(0, 3).entries()) {
+      await driver().write(id, { index })
+      await client.expire(id, 60)
+    }
+    await client.rpush(ids[3], 'not a session')
+
+    const values = await Promise.all(ids.map((id) => driver().read(id)))
+    assert.deepEqual(pipelines, [5])
+    assert.deepEqual(values, [{ index: 0 }, { index: 1 }, { index: 2 }, null, null])
+    for (const id of ids.slice(0, 3)) {
+      assert.isAbove(await client.ttl(id), 60)
+    }
+    assert.equal(await client.type(ids[3]), 'list')
+    assert.equal(await client.exists(ids[4]), 0)
+    await client.del(...ids)
+  })
+
+  test('a read alone is sent as a plain command', async ({ assert }) => {
+    const { driver, pipelines } = await boot()
+    const id = generateSessionId()
+    await driver().write(id, { alone: true })
+    assert.deepEqual(await driver().read(id), { alone: true })
+    assert.deepEqual(pipelines, [])
+    await client.del(id)
+  })
 })

@@ -12,6 +12,7 @@ import { SessionRuntimeException, SessionStoreUnavailableException } from '../er
 import { decodePayload, encodePayload } from '../Payload'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { inBatch } from './queue'
+import { getex } from './redisReads'
 
 /**
  * The part of an `@adonisjs/redis` connection (plain or cluster) the driver
@@ -190,7 +191,7 @@ export class RedisDriver implements SessionDriverContract {
   private async getex(sessionId: string) {
     try {
       return await this.run<string | null>('GETEX', (io) =>
-        io.getex(sessionId, 'EX', this.config.ttlSeconds)
+        getex(io, sessionId, this.config.ttlSeconds)
       )
     } catch (error) {
       if (!String(error.message).startsWith('WRONGTYPE')) {
