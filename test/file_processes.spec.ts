@@ -7,8 +7,9 @@
  */
 
 import { join } from 'path'
-import { fork, ChildProcess } from 'child_process'
-import { promises as fs } from 'fs'
+import { execFile, fork, ChildProcess } from 'child_process'
+import { promisify } from 'util'
+import { constants, promises as fs } from 'fs'
 import { remove } from 'fs-extra'
 import { test } from '@japa/runner'
 import { tmpPath, TestApp } from './helpers/app'
@@ -16,6 +17,9 @@ import { Browser, failures, startSession } from './helpers/browser'
 import { fileApp } from './helpers/file_app'
 import { isSealed, unseal } from '../src/Drivers/fileFormat'
 import { SessionFileLock } from '../src/Drivers/fileLock'
+import { fileWorker } from '../src/Drivers/fileWorker'
+
+const execFileAsync = promisify(execFile)
 
 const SERVER_SCRIPT = join(__dirname, 'helpers', 'file_server.ts')
 
@@ -276,17 +280,194 @@ test.group('file driver: the lock file', (group) => {
     assert.isFalse(await exists(path))
   })
 
-  test('a failed publish releases the lock once', async ({ assert }) => {
-    const path = join(location, 'b.lock')
-    const lock = (await SessionFileLock.acquire(path, 0))!
-    await assert.rejects(() =>
-      lock.publish(join(location, 'missing-dir', 'b.txt'), Buffer.from('{}'))
-    )
-    assert.isFalse(await exists(path))
+  test('a write the worker cannot finish fails with the system error and leaves no lock', async ({
+    assert,
+  }) => {
+    const lock = join(location, 'b.lock')
+    const job = {
+      op: 'commit' as const,
+      lock,
+      location,
+      token: 0,
+      expect: null,
+      expectSize: 0,
+      text: '{"b":1}',
+      inPlace: false,
+      replaceSize: 256,
+      staleMs: 30_000,
+    }
+    const failed = await fileWorker.commit({ ...job, file: join(location, 'missing-dir', 'b.txt') })
+    assert.equal((failed as any).error.code, 'ENOENT')
+    assert.equal((failed as any).error.syscall, 'rename')
+    assert.isFalse(await exists(lock))
+
     const other = await fs.open(join(location, 'other.txt'), 'w')
-    await lock.release()
+    assert.deepEqual(await fileWorker.commit({ ...job, file: join(location, 'b.txt') }), {
+      done: true,
+    })
     await other.write('still open')
     await other.close()
+    assert.equal((await fs.readFile(join(location, 'b.txt'), 'utf-8')).trimEnd(), '{"b":1}')
+    assert.isFalse(await exists(lock))
+  })
+
+  test('a conflict keeps the lock for the next write, and a release gives it up', async ({
+    assert,
+  }) => {
+    const file = join(location, 'c.txt')
+    const lock = join(location, 'c.lock')
+    await fs.writeFile(file, 'written by someone else')
+    const job = {
+      op: 'commit' as const,
+      file,
+      lock,
+      location,
+      token: 0,
+      expect: 'what this request read',
+      expectSize: 21,
+      text: '{"c":1}',
+      inPlace: false,
+      replaceSize: 256,
+      staleMs: 30_000,
+    }
+    const conflict = (await fileWorker.commit(job)) as any
+    assert.equal(conflict.conflict.raw, 'written by someone else')
+    assert.isAbove(conflict.token, 0)
+    assert.isTrue(await exists(lock))
+    assert.deepEqual(await fileWorker.commit(job), { busy: true })
+
+    assert.deepEqual(await fileWorker.release({ op: 'release', token: conflict.token }), {
+      done: true,
+    })
+    assert.isFalse(await exists(lock))
+    const again = (await fileWorker.commit(job)) as any
+    assert.deepEqual(
+      await fileWorker.commit({
+        ...job,
+        token: again.token,
+        expect: again.conflict.raw,
+        expectSize: again.conflict.size,
+      }),
+      { done: true }
+    )
+    assert.equal((await fs.readFile(file, 'utf-8')).trimEnd(), '{"c":1}')
+    assert.isFalse(await exists(lock))
+  })
+})
+
+test.group('file driver: a lock held by another process', (group) => {
+  let location: string
+  let app: TestApp
+
+  group.each.setup(async () => {
+    location = tmpPath('locked-sessions')
+    app = await fileApp(location)
+    return async () => {
+      await app.close()
+      await remove(location)
+    }
+  })
+
+  test('a write waits for the lock and lands once it is released', async ({ assert }) => {
+    const { browser, id } = await startSession(app.url, { a: 1 })
+    const lock = join(location, `${id}.lock`)
+    await fs.writeFile(lock, '')
+    const released = new Promise((resolve) => setTimeout(resolve, 300)).then(() => fs.unlink(lock))
+    const startedAt = Date.now()
+    const response = await browser.post('/put', { b: 2 })
+    await released
+    assert.equal(response.status, 200)
+    assert.isAtLeast(Date.now() - startedAt, 250)
+    assert.deepEqual((await browser.get('/all')).json.values, { a: 1, b: 2 })
+  })
+
+  test('a lock never released fails the write with 503 and changes nothing', async ({ assert }) => {
+    const { browser, id } = await startSession(app.url, { a: 1 })
+    const lock = join(location, `${id}.lock`)
+    await fs.writeFile(lock, '')
+    const response = await browser.post('/put', { b: 2 })
+    assert.equal(response.status, 503)
+    assert.include(response.text, 'locked by another request for over 5000ms')
+    await fs.unlink(lock)
+    assert.deepEqual((await browser.get('/all')).json.values, { a: 1 })
+  }).timeout(15_000)
+
+  test('a lock left by a process that died long ago is removed', async ({ assert }) => {
+    const { browser, id } = await startSession(app.url, { a: 1 })
+    const lock = join(location, `${id}.lock`)
+    await fs.writeFile(lock, '')
+    const past = new Date(Date.now() - 60_000)
+    await fs.utimes(lock, past, past)
+    assert.equal((await browser.post('/put', { b: 2 })).status, 200)
+    assert.deepEqual((await browser.get('/all')).json.values, { a: 1, b: 2 })
+    assert.isFalse(await exists(lock))
+  })
+})
+
+test.group('file driver: the file worker', () => {
+  test('keeps the process alive while it has work, and not after', async ({ assert }) => {
+    /**
+     * A named pipe: the worker's open blocks until this test opens it for
+     * writing (which it can once the worker is there to read), so the child
+     * has nothing but the worker to wait on meanwhile
+     */
+    const fifo = tmpPath('worker-fifo')
+    await execFileAsync('mkfifo', [fifo])
+    try {
+      const script = [
+        "const { fileWorker } = require('./src/Drivers/fileWorker');",
+        `fileWorker.read({ op: 'read', file: ${JSON.stringify(fifo)} })`,
+        ".then((r) => console.log('answered', r.size))",
+      ].join('')
+      const child = execFileAsync(
+        process.execPath,
+        ['-r', '@adonisjs/require-ts/build/register', '-e', `${script};`],
+        { cwd: join(__dirname, '..'), timeout: 20_000 }
+      )
+      let exited = false
+      child.finally(() => (exited = true)).catch(() => {})
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        assert.isFalse(exited, 'the child exited before its read was answered')
+        const pipe = await fs
+          .open(fifo, constants.O_WRONLY | constants.O_NONBLOCK)
+          .catch((error) => {
+            if (error.code !== 'ENXIO') {
+              throw error
+            }
+            return null
+          })
+        if (pipe) {
+          await pipe.write('through the pipe')
+          await pipe.close()
+          break
+        }
+      }
+      const { stdout } = await child
+      assert.equal(stdout.trim(), 'answered 0')
+    } finally {
+      await remove(fifo)
+    }
+  }).timeout(30_000)
+
+  test('a worker that died is replaced: its jobs fail, the next request works', async ({
+    assert,
+  }) => {
+    const location = tmpPath('worker-sessions')
+    const app = await fileApp(location)
+    try {
+      const { browser } = await startSession(app.url, { a: 1 })
+      const worker = (fileWorker as any).worker
+      const lost = fileWorker.read({ op: 'read', file: join(location, 'none.txt') })
+      await worker.terminate()
+      await assert.rejects(() => lost, /exited/)
+      assert.deepEqual((await browser.get('/all')).json.values, { a: 1 })
+      assert.equal((await browser.post('/put', { b: 2 })).status, 200)
+      assert.notStrictEqual((fileWorker as any).worker, worker)
+    } finally {
+      await app.close()
+      await remove(location)
+    }
   })
 })
 

@@ -5,14 +5,14 @@
 /// <reference path="../../adonis-typings/index.ts" />
 
 import { join } from 'path'
-import { Stats, promises as fs } from 'fs'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException, SessionStoreUnavailableException } from '../errors'
 import { decodePayload, encodePayload } from '../Payload'
 import { isValidSessionId } from '../SessionId'
 import { ResolvedSessionConfig } from '../SessionManager/config'
-import { SessionFileLock, fsAsync, ignoreMissing, openExisting, writeAll } from './fileLock'
+import { STALE_LOCK_MS, fsAsync, ignoreMissing } from './fileLock'
+import { CommitResult, FileContent, fileWorker, toError } from './fileWorker'
 import { isSealed, seal, unseal } from './fileFormat'
 import { inBatch } from './queue'
 
@@ -34,20 +34,23 @@ const TORN_READ_RETRIES = 5
 /**
  * A session file as this request read it
  */
-type Snapshot = { sessionId: string; raw: string; text: string | false; stats: Stats }
+type Snapshot = FileContent & { sessionId: string; text: string | false }
 
 /**
- * A session file's content and size, as read under its lock
+ * The stored copy a write applies its changes to: the file's content (its
+ * unsealed text) as last seen, or null for no file
  */
-type Current = { text: string | false; size: number; expired: boolean }
+type Base = FileContent & { text: string | false; expired: boolean }
 
 /**
  * One file per session, `<location>/<id>.txt`, in the 6.4 payload format
  * plus an integrity check (see `seal`). Expiry is the file's modification
  * time plus `age`: `touch` moves it forward without rewriting the data.
  *
- * Every write holds the session's lock file (see SessionFileLock), so writes
- * are serialised across processes, and re-reads the file under it. A new
+ * The system calls run on a worker thread (see fileWorker.ts), batched per
+ * turn of the event loop. Every write holds the session's lock file
+ * (`<id>.lock`, O_EXCL), so writes are serialised across processes, and
+ * checks under it that the file still holds what the request read. A new
  * content that fits in a sealed file of at most one page is written over the
  * old one in place, padded with spaces to the same length; anything else is
  * written whole into the lock file, which is then renamed over the session
@@ -89,38 +92,80 @@ export class FileDriver implements SessionDriverContract {
 
   /**
    * Under the session's lock: apply the changes to the stored copy and
-   * write the result, in place when it fits
+   * write the result, in place when it fits. The changes are applied to
+   * the copy this request read; when the file holds something else by the
+   * time the lock is held, the worker answers with that content (keeping the
+   * lock) and they are applied again to it.
    */
   private async replace(sessionId: string, file: string, updater: SessionUpdater) {
-    const lock = await this.lock(sessionId)
-    let opened: { fd: number; writable: boolean } | null = null
+    const known = this.snapshot?.sessionId === sessionId ? this.snapshot : null
+    let base: Base | null = known && { ...known, expired: false }
+    let token = 0
+    const deadline = Date.now() + LOCK_WAIT_MS
     try {
-      opened = await openForUpdate(file)
-      const known = this.snapshot?.sessionId === sessionId ? this.snapshot : null
-      const current = opened && (await readCurrent(opened.fd, known, this.config.ageMs))
-      const stored = current && !current.expired ? this.decode(sessionId, current.text) : null
-      const next = updater(stored)
-
-      if (next === null) {
-        await fsAsync.unlink(file).catch(ignoreMissing)
-      } else {
-        const text = Buffer.from(seal(encodePayload(sessionId, next)))
-        if (opened?.writable && current && fitsInPlace(text.length, current)) {
-          await writeAll(opened.fd, padded(text, current.size))
-        } else {
-          await lock.publish(file, padded(text, withHeadroom(text.length)))
+      let job = this.commitJob(sessionId, file, base, updater)
+      for (let attempt = 0; ; attempt++) {
+        const result: CommitResult = await fileWorker.commit({ ...job, token })
+        token = 0
+        if ('error' in result) {
+          throw toError(result.error)
         }
+        if ('done' in result) {
+          break
+        }
+        if ('busy' in result) {
+          if (Date.now() >= deadline) {
+            throw SessionStoreUnavailableException.create(
+              'file',
+              `session file is locked by another request for over ${LOCK_WAIT_MS}ms (${job.lock})`
+            )
+          }
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2 + attempt * 2, 25)))
+          continue
+        }
+        token = result.token
+        if (Date.now() >= deadline) {
+          throw SessionStoreUnavailableException.create(
+            'file',
+            `session file kept changing under the lock for over ${LOCK_WAIT_MS}ms (${file}); is a process without the lock (6.4) writing it?`
+          )
+        }
+        base = result.conflict && {
+          ...result.conflict,
+          text: unseal(result.conflict.raw),
+          expired: result.conflict.mtimeMs + this.config.ageMs <= Date.now(),
+        }
+        job = this.commitJob(sessionId, file, base, updater)
       }
-      await lock.release()
     } catch (error) {
-      await lock.release().catch(() => {})
-      throw this.unavailable(error)
-    } finally {
-      if (opened) {
-        await fsAsync.close(opened.fd).catch(() => {})
+      if (token) {
+        fileWorker.release({ op: 'release', token }).catch(() => {})
       }
+      throw this.unavailable(error)
     }
     this.snapshot = null
+  }
+
+  /**
+   * The write of the changes applied to `base`
+   */
+  private commitJob(sessionId: string, file: string, base: Base | null, updater: SessionUpdater) {
+    const stored = base && !base.expired ? this.decode(sessionId, base.text) : null
+    const next = updater(stored)
+    const text = next === null ? null : seal(encodePayload(sessionId, next))
+    const length = text === null ? 0 : Buffer.byteLength(text)
+    return {
+      op: 'commit' as const,
+      file,
+      lock: join(this.location, `${sessionId}.lock`),
+      location: this.location,
+      expect: base ? base.raw : null,
+      expectSize: base ? base.size : 0,
+      text,
+      inPlace: base !== null && fitsInPlace(length, base),
+      replaceSize: withHeadroom(length),
+      staleMs: STALE_LOCK_MS,
+    }
   }
 
   public async destroy(sessionId: string): Promise<void> {
@@ -140,7 +185,7 @@ export class FileDriver implements SessionDriverContract {
     if (!snapshot || snapshot.sessionId !== sessionId) {
       return
     }
-    if (Date.now() - snapshot.stats.mtimeMs < this.config.refreshAfterMs) {
+    if (Date.now() - snapshot.mtimeMs < this.config.refreshAfterMs) {
       return
     }
     const now = new Date()
@@ -165,58 +210,25 @@ export class FileDriver implements SessionDriverContract {
   }
 
   /**
-   * Open, stat and read in one go; null for a missing or expired file. A
-   * content that fails its check was caught half-way through an in-place
-   * write: it is read again.
+   * The file's content; null for a missing or expired file. A content that
+   * fails its check was caught half-way through an in-place write: it is
+   * read again.
    */
   private async readSnapshot(sessionId: string): Promise<Snapshot | null> {
-    let fd: number | null = null
-    try {
-      fd = await openExisting(this.pathFor(sessionId), 'r')
-      if (fd === null) {
+    const file = this.pathFor(sessionId)
+    for (let attempt = 0; ; attempt++) {
+      const result = await fileWorker.read({ op: 'read', file })
+      if ('error' in result) {
+        throw this.unavailable(toError(result.error))
+      }
+      if ('missing' in result || result.mtimeMs + this.config.ageMs <= Date.now()) {
         return null
       }
-      for (let attempt = 0; ; attempt++) {
-        const { stats, raw } = await readWhole(fd)
-        if (stats.mtimeMs + this.config.ageMs <= Date.now()) {
-          return null
-        }
-        const text = unseal(raw)
-        if (text !== false || attempt === TORN_READ_RETRIES) {
-          return { sessionId, raw, text, stats }
-        }
-        await new Promise((resolve) => setImmediate(resolve))
-      }
-    } catch (error) {
-      throw this.unavailable(error)
-    } finally {
-      if (fd !== null) {
-        await fsAsync.close(fd).catch(() => {})
+      const text = unseal(result.raw)
+      if (text !== false || attempt === TORN_READ_RETRIES) {
+        return { ...result, sessionId, text }
       }
     }
-  }
-
-  private async lock(sessionId: string): Promise<SessionFileLock> {
-    const path = join(this.location, `${sessionId}.lock`)
-    let lock: SessionFileLock | null
-    try {
-      lock = await SessionFileLock.acquire(path, LOCK_WAIT_MS)
-    } catch (error) {
-      if (error.code !== 'ENOENT') {
-        throw this.unavailable(error)
-      }
-      await fs.mkdir(this.location, { recursive: true }).catch((mkdirError) => {
-        throw this.unavailable(mkdirError)
-      })
-      lock = await SessionFileLock.acquire(path, LOCK_WAIT_MS)
-    }
-    if (!lock) {
-      throw SessionStoreUnavailableException.create(
-        'file',
-        `session file is locked by another request for over ${LOCK_WAIT_MS}ms (${path})`
-      )
-    }
-    return lock
   }
 
   /**
@@ -254,65 +266,12 @@ export class FileDriver implements SessionDriverContract {
 }
 
 /**
- * A file's stats and whole content, as text
- */
-async function readWhole(fd: number): Promise<{ stats: Stats; raw: string }> {
-  const stats = await fsAsync.fstat(fd)
-  const buffer = Buffer.allocUnsafe(stats.size)
-  let filled = 0
-  while (filled < stats.size) {
-    const { bytesRead } = await fsAsync.read(fd, buffer, filled, stats.size - filled, filled)
-    if (bytesRead === 0) {
-      break
-    }
-    filled += bytesRead
-  }
-  return { stats, raw: buffer.toString('utf-8', 0, filled) }
-}
-
-/**
- * The file's content under the lock. When the request read the session
- * before, one read sized to that copy tells whether the file still holds it
- * (then its check needs no second look); any other case costs a stat.
- */
-async function readCurrent(fd: number, known: Snapshot | null, ageMs: number): Promise<Current> {
-  if (known && known.stats.mtimeMs + ageMs > Date.now()) {
-    const size = known.stats.size
-    const buffer = Buffer.allocUnsafe(size + 1)
-    const { bytesRead } = await fsAsync.read(fd, buffer, 0, size + 1, 0)
-    if (bytesRead === size && buffer.toString('utf-8', 0, size) === known.raw) {
-      return { text: known.text, size, expired: false }
-    }
-  }
-  const { stats, raw } = await readWhole(fd)
-  return { text: unseal(raw), size: stats.size, expired: stats.mtimeMs + ageMs <= Date.now() }
-}
-
-/**
- * The session file opened for the update: for writing when the process may
- * (in place), else for reading only (the new content is then renamed over
- * it, which needs only a writable directory); null when it does not exist
- */
-async function openForUpdate(file: string): Promise<{ fd: number; writable: boolean } | null> {
-  try {
-    const fd = await openExisting(file, 'r+')
-    return fd === null ? null : { fd, writable: true }
-  } catch (error) {
-    if (error.code !== 'EACCES' && error.code !== 'EPERM') {
-      throw error
-    }
-    const fd = await openExisting(file, 'r')
-    return fd === null ? null : { fd, writable: false }
-  }
-}
-
-/**
  * Written in place only over a sealed content (so a reader that races the
  * write sees a failed check, even over a file 6.4 wrote), when it fits, and
  * within one page: a single-page write is never left half-done by a killed
  * process, a multi-page one can be. Anything else takes the rename path.
  */
-function fitsInPlace(length: number, current: Current) {
+function fitsInPlace(length: number, current: Base) {
   const sealed = current.text === false || isSealed(current.text)
   return sealed && length <= current.size && current.size <= IN_PLACE_MAX_BYTES
 }
@@ -323,13 +282,4 @@ function fitsInPlace(length: number, current: Current) {
  */
 function withHeadroom(length: number) {
   return Math.ceil((length + 64) / 256) * 256
-}
-
-function padded(text: Buffer, size: number) {
-  if (text.length >= size) {
-    return text
-  }
-  const buffer = Buffer.alloc(size, 0x20)
-  text.copy(buffer)
-  return buffer
 }

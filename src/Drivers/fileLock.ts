@@ -13,10 +13,6 @@ import { promisify } from 'util'
 export const fsAsync = {
   open: promisify(fs.open),
   close: promisify(fs.close),
-  fstat: promisify(fs.fstat),
-  read: promisify(fs.read),
-  write: promisify(fs.write),
-  rename: promisify(fs.rename),
   unlink: promisify(fs.unlink),
   stat: promisify(fs.stat),
   utimes: promisify(fs.utimes),
@@ -27,14 +23,13 @@ export const fsAsync = {
  * is removed. A writer stalled for longer (a hung disk) could lose its lock
  * that way; a write takes milliseconds, so the margin is wide.
  */
-const STALE_LOCK_MS = 30_000
+export const STALE_LOCK_MS = 30_000
 
 /**
  * The lock of a session file: `<id>.lock`, created with O_EXCL, which takes
- * it across processes. Its holder either changes the session file in place
- * and removes the lock (`release`), or writes the whole new content into the
- * lock file and renames it over the session file (`publish`), which replaces
- * the file and releases the lock in one atomic step.
+ * it across processes. The driver's writes take it on the file worker
+ * (fileWorker.ts); this is the same lock for the sweeper, which takes it
+ * before deleting an expired file, so a write in progress keeps its file.
  */
 export class SessionFileLock {
   /**
@@ -73,22 +68,7 @@ export class SessionFileLock {
   }
 
   /**
-   * Write the new content and move it over the target: the lock is released
-   */
-  public async publish(target: string, contents: Buffer) {
-    try {
-      await writeAll(this.fd, contents)
-      await this.closeFd()
-      await fsAsync.rename(this.path, target)
-      this.held = false
-    } catch (error) {
-      await this.release()
-      throw error
-    }
-  }
-
-  /**
-   * Release without publishing anything; does nothing the second time
+   * Release the lock; does nothing the second time
    */
   public async release() {
     await this.closeFd().catch(() => {})
@@ -108,42 +88,11 @@ export class SessionFileLock {
 }
 
 /**
- * Open a file, or null when it does not exist
- */
-export async function openExisting(file: string, flags: string): Promise<number | null> {
-  try {
-    return await fsAsync.open(file, flags)
-  } catch (error) {
-    if (error.code === 'ENOENT') {
-      return null
-    }
-    throw error
-  }
-}
-
-/**
  * For `.catch()` of a removal: a file already gone is fine
  */
 export function ignoreMissing(error: NodeJS.ErrnoException) {
   if (error.code !== 'ENOENT') {
     throw error
-  }
-}
-
-/**
- * Write a whole buffer at `position` (the start of the file by default)
- */
-export async function writeAll(fd: number, contents: Buffer, position = 0) {
-  let written = 0
-  while (written < contents.length) {
-    const { bytesWritten } = await fsAsync.write(
-      fd,
-      contents,
-      written,
-      contents.length - written,
-      position + written
-    )
-    written += bytesWritten
   }
 }
 
