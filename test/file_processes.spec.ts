@@ -18,6 +18,7 @@ import { fileApp } from './helpers/file_app'
 import { isSealed, unseal } from '../src/Drivers/fileFormat'
 import { SessionFileLock } from '../src/Drivers/fileLock'
 import { fileWorker } from '../src/Drivers/fileWorker'
+import { FileDriver } from '../src/Drivers/File'
 
 const execFileAsync = promisify(execFile)
 
@@ -301,12 +302,9 @@ test.group('file driver: the lock file', (group) => {
     assert.equal((failed as any).error.syscall, 'rename')
     assert.isFalse(await exists(lock))
 
-    const other = await fs.open(join(location, 'other.txt'), 'w')
     assert.deepEqual(await fileWorker.commit({ ...job, file: join(location, 'b.txt') }), {
       done: true,
     })
-    await other.write('still open')
-    await other.close()
     assert.equal((await fs.readFile(join(location, 'b.txt'), 'utf-8')).trimEnd(), '{"b":1}')
     assert.isFalse(await exists(lock))
   })
@@ -324,7 +322,7 @@ test.group('file driver: the lock file', (group) => {
       location,
       token: 0,
       expect: 'what this request read',
-      expectSize: 21,
+      expectSize: Buffer.byteLength('what this request read'),
       text: '{"c":1}',
       inPlace: false,
       replaceSize: 256,
@@ -336,7 +334,14 @@ test.group('file driver: the lock file', (group) => {
     assert.isTrue(await exists(lock))
     assert.deepEqual(await fileWorker.commit(job), { busy: true })
 
-    assert.deepEqual(await fileWorker.release({ op: 'release', token: conflict.token }), {
+    const other = { ...job, file: join(location, 'd.txt'), lock: join(location, 'd.lock') }
+    assert.deepEqual(await fileWorker.commit({ ...other, token: conflict.token, expect: null }), {
+      done: true,
+    })
+    assert.isTrue(await exists(lock), "another lock's token does not take or release this one")
+    assert.isFalse(await exists(other.lock))
+
+    assert.deepEqual(await fileWorker.release({ op: 'release', token: conflict.token, lock }), {
       done: true,
     })
     assert.isFalse(await exists(lock))
@@ -456,11 +461,14 @@ test.group('file driver: the file worker', () => {
     const location = tmpPath('worker-sessions')
     const app = await fileApp(location)
     try {
-      const { browser } = await startSession(app.url, { a: 1 })
+      const { browser, id } = await startSession(app.url, { a: 1 })
       const worker = (fileWorker as any).worker
-      const lost = fileWorker.read({ op: 'read', file: join(location, 'none.txt') })
+      const lost = new FileDriver(app.manager.config, location).read(id).catch((error) => error)
       await worker.terminate()
-      await assert.rejects(() => lost, /exited/)
+      const error = await lost
+      assert.equal(error.code, 'E_SESSION_STORE_UNAVAILABLE')
+      assert.equal(error.status, 503)
+      assert.include(error.message, 'the session file worker exited')
       assert.deepEqual((await browser.get('/all')).json.values, { a: 1 })
       assert.equal((await browser.post('/put', { b: 2 })).status, 200)
       assert.notStrictEqual((fileWorker as any).worker, worker)

@@ -99,14 +99,18 @@ export class FileDriver implements SessionDriverContract {
    */
   private async replace(sessionId: string, file: string, updater: SessionUpdater) {
     const known = this.snapshot?.sessionId === sessionId ? this.snapshot : null
-    let base: Base | null = known && { ...known, expired: false }
+    let base: Base | null = known && {
+      ...known,
+      expired: known.mtimeMs + this.config.ageMs <= Date.now(),
+    }
     let token = 0
     const deadline = Date.now() + LOCK_WAIT_MS
     try {
       let job = this.commitJob(sessionId, file, base, updater)
       for (let attempt = 0; ; attempt++) {
-        const result: CommitResult = await fileWorker.commit({ ...job, token })
+        const kept = token
         token = 0
+        const result: CommitResult = await fileWorker.commit({ ...job, token: kept })
         if ('error' in result) {
           throw toError(result.error)
         }
@@ -139,7 +143,8 @@ export class FileDriver implements SessionDriverContract {
       }
     } catch (error) {
       if (token) {
-        fileWorker.release({ op: 'release', token }).catch(() => {})
+        const lock = join(this.location, `${sessionId}.lock`)
+        fileWorker.release({ op: 'release', token, lock }).catch(() => {})
       }
       throw this.unavailable(error)
     }
@@ -217,7 +222,9 @@ export class FileDriver implements SessionDriverContract {
   private async readSnapshot(sessionId: string): Promise<Snapshot | null> {
     const file = this.pathFor(sessionId)
     for (let attempt = 0; ; attempt++) {
-      const result = await fileWorker.read({ op: 'read', file })
+      const result = await fileWorker.read({ op: 'read', file }).catch((error) => {
+        throw this.unavailable(error)
+      })
       if ('error' in result) {
         throw this.unavailable(toError(result.error))
       }

@@ -47,9 +47,10 @@ export type CommitResult =
   | { error: FileFailure }
 
 /**
- * Give up a lock kept after a conflict
+ * Give up a lock kept after a conflict (the token and the lock file it was
+ * given out for)
  */
-export type ReleaseJob = { op: 'release'; token: number }
+export type ReleaseJob = { op: 'release'; token: number; lock: string }
 export type ReleaseResult = { done: true } | { error: FileFailure }
 
 type Job = ReadJob | CommitJob | ReleaseJob
@@ -69,7 +70,25 @@ function fileWorkerMain() {
    * Locks kept after a conflict: token -> lock file descriptor and path
    */
   const held = new Map<number, { fd: number; path: string }>()
-  let lastToken = 0
+
+  /**
+   * Tokens start at a random point, so that a token a previous worker gave
+   * out means nothing to this one
+   */
+  let lastToken = Math.floor(Math.random() * 2 ** 40)
+
+  /**
+   * The lock a token keeps, taken back from `held`; only for the lock file
+   * it was given out for
+   */
+  function takeHeld(token: number, path: string) {
+    const lock = held.get(token)
+    if (!lock || lock.path !== path) {
+      return undefined
+    }
+    held.delete(token)
+    return lock
+  }
 
   function readWhole(fd: number) {
     const { size, mtimeMs } = fs.fstatSync(fd)
@@ -199,8 +218,7 @@ function fileWorkerMain() {
   }
 
   function commit(job: CommitJob) {
-    let lock = held.get(job.token)
-    held.delete(job.token)
+    let lock = takeHeld(job.token, job.lock)
     if (!lock) {
       const fd = acquire(job)
       if (fd === null) {
@@ -263,8 +281,7 @@ function fileWorkerMain() {
   }
 
   function release(job: ReleaseJob) {
-    const lock = held.get(job.token)
-    held.delete(job.token)
+    const lock = takeHeld(job.token, job.lock)
     if (lock) {
       try {
         fs.closeSync(lock.fd)
@@ -301,7 +318,11 @@ type Waiting = { job: Job; resolve: (result: any) => void; reject: (error: Error
  *
  * The worker is started on first use and does not keep the process alive
  * while it has nothing to do. When it dies, the jobs it had fail and the
- * next job starts a new one.
+ * next job starts a new one. A lock it kept between two jobs of a write, or
+ * held when it died, stays behind with its descriptor: its file may have
+ * been released and taken by another process meanwhile, so removing it or
+ * closing the descriptor number from here could break someone else's. It
+ * ends as stale after STALE_LOCK_MS, like the lock of a process that died.
  */
 export class FileWorkerClient {
   private worker: Worker | null = null
@@ -356,15 +377,18 @@ export class FileWorkerClient {
     const worker = new Worker(`(${fileWorkerMain.toString()})()`, { eval: true })
     worker.unref()
     worker.on('message', (results: any[]) => {
-      const batch = this.inFlight.shift()!
+      const batch = this.worker === worker ? this.inFlight.shift() : undefined
+      if (!batch) {
+        return
+      }
       batch.forEach((waiting, index) => waiting.resolve(results[index]))
       if (!this.inFlight.length) {
         worker.unref()
       }
     })
-    worker.on('error', (error) => this.lost(worker, error))
+    worker.on('error', (error) => this.lost(worker, workerError(`failed: ${error.message}`)))
     worker.on('exit', (code) => {
-      this.lost(worker, new Error(`the session file worker exited with code ${code}`))
+      this.lost(worker, workerError(`exited with code ${code}`))
     })
     this.worker = worker
     return worker
@@ -379,6 +403,17 @@ export class FileWorkerClient {
     this.inFlight = []
     batches.forEach((batch) => batch.forEach((waiting) => waiting.reject(error)))
   }
+}
+
+/**
+ * Why the jobs of a worker that died failed: with a code and a `syscall`,
+ * so that the driver reports it as E_SESSION_STORE_UNAVAILABLE
+ */
+function workerError(reason: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(`the session file worker ${reason}`)
+  error.code = 'ERR_SESSION_FILE_WORKER'
+  error.syscall = 'worker'
+  return error
 }
 
 /**

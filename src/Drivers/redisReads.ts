@@ -41,23 +41,28 @@ export function getex(io: any, key: string, ttlSeconds: number): Promise<string 
 
 function flush(io: any, pending: PendingRead[]) {
   pendingReads.delete(io)
-  if (pending.length === 1) {
-    const [read] = pending
-    io.getex(read.key, 'EX', read.ttlSeconds).then(read.resolve, read.reject)
-    return
-  }
+  const failAll = (error: unknown) => pending.forEach((read) => read.reject(error))
+  try {
+    if (pending.length === 1) {
+      const [read] = pending
+      io.getex(read.key, 'EX', read.ttlSeconds).then(read.resolve, read.reject)
+      return
+    }
 
-  const pipeline = io.pipeline()
-  for (const read of pending) {
-    pipeline.getex(read.key, 'EX', read.ttlSeconds)
-  }
-  pipeline.exec().then(
-    (results: [Error | null, string | null][]) => {
-      pending.forEach((read, index) => {
-        const [error, payload] = results[index]
-        error ? read.reject(error) : read.resolve(payload)
+    const pipeline = io.pipeline()
+    for (const read of pending) {
+      pipeline.getex(read.key, 'EX', read.ttlSeconds)
+    }
+    pipeline
+      .exec()
+      .then((results: [Error | null, string | null][]) => {
+        pending.forEach((read, index) => {
+          const [error, payload] = results[index]
+          error ? read.reject(error) : read.resolve(payload)
+        })
       })
-    },
-    (error: unknown) => pending.forEach((read) => read.reject(error))
-  )
+      .catch(failAll)
+  } catch (error) {
+    failAll(error)
+  }
 }
