@@ -19,6 +19,7 @@ import { isSealed, unseal } from '../src/Drivers/fileFormat'
 import { SessionFileLock } from '../src/Drivers/fileLock'
 import { fileWorker } from '../src/Drivers/fileWorker'
 import { FileDriver } from '../src/Drivers/File'
+import { generateSessionId } from '../src/SessionId'
 
 const execFileAsync = promisify(execFile)
 
@@ -461,10 +462,26 @@ test.group('file driver: the file worker', () => {
     const location = tmpPath('worker-sessions')
     const app = await fileApp(location)
     try {
-      const { browser, id } = await startSession(app.url, { a: 1 })
+      const { browser } = await startSession(app.url, { a: 1 })
       const worker = (fileWorker as any).worker
+
+      /**
+       * A session file that is a named pipe: the worker's open blocks on it,
+       * so the job is in the worker, unanswered, when the worker is stopped
+       * (the open returns once the pipe is opened for writing, and the
+       * worker stops before answering)
+       */
+      const id = generateSessionId()
+      await execFileAsync('mkfifo', [join(location, `${id}.txt`)])
       const lost = new FileDriver(app.manager.config, location).read(id).catch((error) => error)
-      await worker.terminate()
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const stopped = worker.terminate()
+      const pipe = await fs.open(
+        join(location, `${id}.txt`),
+        constants.O_WRONLY | constants.O_NONBLOCK
+      )
+      await pipe.close()
+      await stopped
       const error = await lost
       assert.equal(error.code, 'E_SESSION_STORE_UNAVAILABLE')
       assert.equal(error.status, 503)
