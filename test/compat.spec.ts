@@ -14,6 +14,7 @@ import { test } from '@japa/runner'
 import { setupApp, tmpPath, TestApp } from './helpers/app'
 import { Browser } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
+import { readSessionFile } from './helpers/file_app'
 import { redisClient, redisConnections } from './helpers/redis'
 
 const ORIGINAL_PROVIDER = join(
@@ -64,16 +65,7 @@ function fileStore(): Store {
   return {
     config: { ...base, driver: 'file', file: { location } },
     options: {},
-    async peek(id) {
-      try {
-        return JSON.parse(await fs.readFile(join(location, `${id}.txt`), 'utf-8'))
-      } catch (error) {
-        if (error.code === 'ENOENT') {
-          return null
-        }
-        throw error
-      }
-    },
+    peek: (id) => readSessionFile(location, id),
     async cleanup() {
       await remove(location)
     },

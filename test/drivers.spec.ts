@@ -7,7 +7,8 @@ import { promises as fs } from 'fs'
 import { test } from '@japa/runner'
 import { driverContract } from './helpers/contract'
 import { setupApp, tmpPath, SESSION_DEFAULTS, APP_KEY, TestApp } from './helpers/app'
-import { redisClient, redisConnections } from './helpers/redis'
+import { redisApp, redisClient } from './helpers/redis'
+import { readSessionFile } from './helpers/file_app'
 import { MemoryDriver } from '../src/Drivers/Memory'
 import { RedisDriver } from '../src/Drivers/Redis'
 import { generateSessionId } from '../src/SessionId'
@@ -31,15 +32,8 @@ driverContract('file', {
   merges: true,
   setup: () => setupApp({ ...base, driver: 'file', file: { location: tmpPath('sessions') } }),
   async peek(app, id) {
-    try {
-      const raw = await fs.readFile(join(app.manager.config.file!.location, `${id}.txt`), 'utf-8')
-      return JSON.parse(raw).message
-    } catch (error) {
-      if (error.code === 'ENOENT') {
-        return null
-      }
-      throw error
-    }
+    const stored = await readSessionFile(app.manager.config.file!.location, id)
+    return stored && stored.message
   },
   async expire(app, id) {
     const past = new Date(Date.now() - 3 * 3600 * 1000)
@@ -50,11 +44,7 @@ driverContract('file', {
 const redis = redisClient()
 driverContract('redis', {
   merges: true,
-  setup: () =>
-    setupApp(
-      { ...base, driver: 'redis', redisConnection: 'local' },
-      { providers: ['@adonisjs/redis'], redis: redisConnections }
-    ),
+  setup: redisApp,
   async peek(_, id) {
     const raw = await redis.get(id)
     return raw ? JSON.parse(raw).message : null
@@ -122,10 +112,7 @@ test.group('redis driver: the reads of one turn of the event loop', (group) => {
   group.teardown(() => client.quit())
 
   async function boot() {
-    app = await setupApp(
-      { ...base, driver: 'redis', redisConnection: 'local' },
-      { providers: ['@adonisjs/redis'], redis: redisConnections }
-    )
+    app = await redisApp()
     const connection = app.app.container.use('Adonis/Addons/Redis').connection('local')
     const driver = () => new RedisDriver(app.manager.config, connection)
     await driver().read('warm-up')

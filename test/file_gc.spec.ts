@@ -217,7 +217,7 @@ test.group('file driver: expired sessions are swept', (group) => {
 
     const second = await writeSessions(location, 50, new Date(Date.now() - 3 * HOUR))
     await load.fire()
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await (sweeper as any).running
     assert.equal(await countPresent(location, second), 50)
 
     assert.equal(await sweeper.sweep(), 50)

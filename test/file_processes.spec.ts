@@ -10,14 +10,14 @@ import { join } from 'path'
 import { execFile, fork, ChildProcess } from 'child_process'
 import { promisify } from 'util'
 import { constants, promises as fs } from 'fs'
-import { remove } from 'fs-extra'
+import { pathExists, remove } from 'fs-extra'
 import { test } from '@japa/runner'
 import { tmpPath, TestApp } from './helpers/app'
 import { Browser, failures, startSession } from './helpers/browser'
 import { fileApp } from './helpers/file_app'
 import { isSealed, unseal } from '../src/Drivers/fileFormat'
 import { SessionFileLock } from '../src/Drivers/fileLock'
-import { fileWorker } from '../src/Drivers/fileWorker'
+import { CommitJob, fileWorker } from '../src/Drivers/fileWorker'
 import { FileDriver } from '../src/Drivers/File'
 import { generateSessionId } from '../src/SessionId'
 
@@ -266,48 +266,35 @@ test.group('file driver: the lock file', (group) => {
     assert,
   }) => {
     const path = join(location, 'a.lock')
-    const lock = (await SessionFileLock.acquire(path, 0))!
+    const lock = (await SessionFileLock.acquire(path))!
     await lock.release()
 
     /**
      * Likely handed the descriptor number the lock just gave back
      */
     const other = await fs.open(join(location, 'other.txt'), 'w')
-    const next = (await SessionFileLock.acquire(path, 0))!
+    const next = (await SessionFileLock.acquire(path))!
     await lock.release()
     await other.write('still open')
     await other.close()
-    assert.isTrue(await exists(path), "the second holder's lock is still there")
+    assert.isTrue(await pathExists(path), "the second holder's lock is still there")
     await next.release()
-    assert.isFalse(await exists(path))
+    assert.isFalse(await pathExists(path))
   })
 
   test('a write the worker cannot finish fails with the system error and leaves no lock', async ({
     assert,
   }) => {
     const lock = join(location, 'b.lock')
-    const job = {
-      op: 'commit' as const,
-      lock,
-      location,
-      token: 0,
-      expect: null,
-      expectSize: 0,
-      text: '{"b":1}',
-      inPlace: false,
-      replaceSize: 256,
-      staleMs: 30_000,
-    }
+    const job = commitJob(join(location, 'b.txt'), lock, { text: '{"b":1}' })
     const failed = await fileWorker.commit({ ...job, file: join(location, 'missing-dir', 'b.txt') })
     assert.equal((failed as any).error.code, 'ENOENT')
     assert.equal((failed as any).error.syscall, 'rename')
-    assert.isFalse(await exists(lock))
+    assert.isFalse(await pathExists(lock))
 
-    assert.deepEqual(await fileWorker.commit({ ...job, file: join(location, 'b.txt') }), {
-      done: true,
-    })
+    assert.deepEqual(await fileWorker.commit(job), { done: true })
     assert.equal((await fs.readFile(join(location, 'b.txt'), 'utf-8')).trimEnd(), '{"b":1}')
-    assert.isFalse(await exists(lock))
+    assert.isFalse(await pathExists(lock))
   })
 
   test('a conflict keeps the lock for the next write, and a release gives it up', async ({
@@ -316,36 +303,28 @@ test.group('file driver: the lock file', (group) => {
     const file = join(location, 'c.txt')
     const lock = join(location, 'c.lock')
     await fs.writeFile(file, 'written by someone else')
-    const job = {
-      op: 'commit' as const,
-      file,
-      lock,
-      location,
-      token: 0,
+    const job = commitJob(file, lock, {
       expect: 'what this request read',
       expectSize: Buffer.byteLength('what this request read'),
       text: '{"c":1}',
-      inPlace: false,
-      replaceSize: 256,
-      staleMs: 30_000,
-    }
+    })
     const conflict = (await fileWorker.commit(job)) as any
     assert.equal(conflict.conflict.raw, 'written by someone else')
     assert.isAbove(conflict.token, 0)
-    assert.isTrue(await exists(lock))
+    assert.isTrue(await pathExists(lock))
     assert.deepEqual(await fileWorker.commit(job), { busy: true })
 
     const other = { ...job, file: join(location, 'd.txt'), lock: join(location, 'd.lock') }
     assert.deepEqual(await fileWorker.commit({ ...other, token: conflict.token, expect: null }), {
       done: true,
     })
-    assert.isTrue(await exists(lock), "another lock's token does not take or release this one")
-    assert.isFalse(await exists(other.lock))
+    assert.isTrue(await pathExists(lock), "another lock's token does not take or release this one")
+    assert.isFalse(await pathExists(other.lock))
 
     assert.deepEqual(await fileWorker.release({ op: 'release', token: conflict.token, lock }), {
       done: true,
     })
-    assert.isFalse(await exists(lock))
+    assert.isFalse(await pathExists(lock))
     const again = (await fileWorker.commit(job)) as any
     assert.deepEqual(
       await fileWorker.commit({
@@ -357,7 +336,7 @@ test.group('file driver: the lock file', (group) => {
       { done: true }
     )
     assert.equal((await fs.readFile(file, 'utf-8')).trimEnd(), '{"c":1}')
-    assert.isFalse(await exists(lock))
+    assert.isFalse(await pathExists(lock))
   })
 })
 
@@ -374,10 +353,18 @@ test.group('file driver: a lock held by another process', (group) => {
     }
   })
 
-  test('a write waits for the lock and lands once it is released', async ({ assert }) => {
+  /**
+   * A session whose lock file another process holds
+   */
+  async function lockedSession() {
     const { browser, id } = await startSession(app.url, { a: 1 })
     const lock = join(location, `${id}.lock`)
     await fs.writeFile(lock, '')
+    return { browser, lock }
+  }
+
+  test('a write waits for the lock and lands once it is released', async ({ assert }) => {
+    const { browser, lock } = await lockedSession()
     const released = new Promise((resolve) => setTimeout(resolve, 300)).then(() => fs.unlink(lock))
     const startedAt = Date.now()
     const response = await browser.post('/put', { b: 2 })
@@ -388,9 +375,7 @@ test.group('file driver: a lock held by another process', (group) => {
   })
 
   test('a lock never released fails the write with 503 and changes nothing', async ({ assert }) => {
-    const { browser, id } = await startSession(app.url, { a: 1 })
-    const lock = join(location, `${id}.lock`)
-    await fs.writeFile(lock, '')
+    const { browser, lock } = await lockedSession()
     const response = await browser.post('/put', { b: 2 })
     assert.equal(response.status, 503)
     assert.include(response.text, 'locked by another request for over 5000ms')
@@ -399,14 +384,12 @@ test.group('file driver: a lock held by another process', (group) => {
   }).timeout(15_000)
 
   test('a lock left by a process that died long ago is removed', async ({ assert }) => {
-    const { browser, id } = await startSession(app.url, { a: 1 })
-    const lock = join(location, `${id}.lock`)
-    await fs.writeFile(lock, '')
+    const { browser, lock } = await lockedSession()
     const past = new Date(Date.now() - 60_000)
     await fs.utimes(lock, past, past)
     assert.equal((await browser.post('/put', { b: 2 })).status, 200)
     assert.deepEqual((await browser.get('/all')).json.values, { a: 1, b: 2 })
-    assert.isFalse(await exists(lock))
+    assert.isFalse(await pathExists(lock))
   })
 })
 
@@ -418,7 +401,7 @@ test.group('file driver: the file worker', () => {
      * has nothing but the worker to wait on meanwhile
      */
     const fifo = tmpPath('worker-fifo')
-    await execFileAsync('mkfifo', [fifo])
+    await makeFifo(fifo)
     try {
       const script = [
         "const { fileWorker } = require('./src/Drivers/fileWorker');",
@@ -432,23 +415,11 @@ test.group('file driver: the file worker', () => {
       )
       let exited = false
       child.finally(() => (exited = true)).catch(() => {})
-      for (;;) {
-        await new Promise((resolve) => setTimeout(resolve, 100))
+      const pipe = await openForWriting(fifo, () => {
         assert.isFalse(exited, 'the child exited before its read was answered')
-        const pipe = await fs
-          .open(fifo, constants.O_WRONLY | constants.O_NONBLOCK)
-          .catch((error) => {
-            if (error.code !== 'ENXIO') {
-              throw error
-            }
-            return null
-          })
-        if (pipe) {
-          await pipe.write('through the pipe')
-          await pipe.close()
-          break
-        }
-      }
+      })
+      await pipe.write('through the pipe')
+      await pipe.close()
       const { stdout } = await child
       assert.equal(stdout.trim(), 'answered 0')
     } finally {
@@ -472,15 +443,11 @@ test.group('file driver: the file worker', () => {
        * worker stops before answering)
        */
       const id = generateSessionId()
-      await execFileAsync('mkfifo', [join(location, `${id}.txt`)])
+      await makeFifo(join(location, `${id}.txt`))
       const lost = new FileDriver(app.manager.config, location).read(id).catch((error) => error)
       await new Promise((resolve) => setTimeout(resolve, 500))
       const stopped = worker.terminate()
-      const pipe = await fs.open(
-        join(location, `${id}.txt`),
-        constants.O_WRONLY | constants.O_NONBLOCK
-      )
-      await pipe.close()
+      await (await openForWriting(join(location, `${id}.txt`))).close()
       await stopped
       const error = await lost
       assert.equal(error.code, 'E_SESSION_STORE_UNAVAILABLE')
@@ -496,9 +463,45 @@ test.group('file driver: the file worker', () => {
   })
 })
 
-async function exists(path: string) {
-  return fs.stat(path).then(
-    () => true,
-    () => false
-  )
+/**
+ * The commit job a write sends the file worker, with the defaults of these
+ * tests: nothing expected (no file), a small text, the rename path
+ */
+function commitJob(file: string, lock: string, overrides: Partial<CommitJob> = {}): CommitJob {
+  return {
+    op: 'commit',
+    file,
+    lock,
+    token: 0,
+    expect: null,
+    expectSize: 0,
+    text: '{}',
+    inPlace: false,
+    replaceSize: 256,
+    ...overrides,
+  }
+}
+
+function makeFifo(path: string) {
+  return execFileAsync('mkfifo', [path])
+}
+
+/**
+ * Open a named pipe for writing once a reader has it open (before that the
+ * open fails with ENXIO), trying every 100ms for 10s; `beforeEachTry` may
+ * throw to stop waiting
+ */
+async function openForWriting(path: string, beforeEachTry: () => void = () => {}) {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    beforeEachTry()
+    try {
+      return await fs.open(path, constants.O_WRONLY | constants.O_NONBLOCK)
+    } catch (error) {
+      if (error.code !== 'ENXIO' || Date.now() >= deadline) {
+        throw error
+      }
+    }
+  }
 }

@@ -293,9 +293,7 @@ test.group('corrupted or foreign payloads in the file store', (group) => {
   })
 
   async function session(values: Record<string, any>) {
-    const browser = new Browser(app.url)
-    await browser.post('/put', values)
-    const id = (await browser.get('/all')).json.id as string
+    const { browser, id } = await startSession(app.url, values)
     return { browser, id, file: join(location, `${id}.txt`) }
   }
 
@@ -371,11 +369,9 @@ test.group('corrupted or foreign payloads in the redis store', (group) => {
   })
 
   async function session(values: Record<string, any>) {
-    const browser = new Browser(app.url)
-    await browser.post('/put', values)
-    const id = (await browser.get('/all')).json.id as string
-    keys.push(id)
-    return { browser, id }
+    const started = await startSession(app.url, values)
+    keys.push(started.id)
+    return started
   }
 
   async function assertEmptyWithWarning(assert: any, browser: Browser, id: string, reason: string) {

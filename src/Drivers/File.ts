@@ -5,13 +5,14 @@
 /// <reference path="../../adonis-typings/index.ts" />
 
 import { join } from 'path'
+import { promises as fs } from 'fs'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException, SessionStoreUnavailableException } from '../errors'
 import { decodePayload, encodePayload } from '../Payload'
 import { isValidSessionId } from '../SessionId'
 import { ResolvedSessionConfig } from '../SessionManager/config'
-import { STALE_LOCK_MS, fsAsync, ignoreMissing } from './fileLock'
+import { ignoreMissing } from './fileLock'
 import { CommitResult, FileContent, fileWorker, toError } from './fileWorker'
 import { isSealed, seal, unseal } from './fileFormat'
 import { inBatch } from './queue'
@@ -104,9 +105,10 @@ export class FileDriver implements SessionDriverContract {
       expired: known.mtimeMs + this.config.ageMs <= Date.now(),
     }
     let token = 0
+    const lock = join(this.location, `${sessionId}.lock`)
     const deadline = Date.now() + LOCK_WAIT_MS
     try {
-      let job = this.commitJob(sessionId, file, base, updater)
+      let job = this.commitJob(sessionId, file, lock, base, updater)
       for (let attempt = 0; ; attempt++) {
         const kept = token
         token = 0
@@ -121,7 +123,7 @@ export class FileDriver implements SessionDriverContract {
           if (Date.now() >= deadline) {
             throw SessionStoreUnavailableException.create(
               'file',
-              `session file is locked by another request for over ${LOCK_WAIT_MS}ms (${job.lock})`
+              `session file is locked by another request for over ${LOCK_WAIT_MS}ms (${lock})`
             )
           }
           await new Promise((resolve) => setTimeout(resolve, Math.min(2 + attempt * 2, 25)))
@@ -139,11 +141,10 @@ export class FileDriver implements SessionDriverContract {
           text: unseal(result.conflict.raw),
           expired: result.conflict.mtimeMs + this.config.ageMs <= Date.now(),
         }
-        job = this.commitJob(sessionId, file, base, updater)
+        job = this.commitJob(sessionId, file, lock, base, updater)
       }
     } catch (error) {
       if (token) {
-        const lock = join(this.location, `${sessionId}.lock`)
         fileWorker.release({ op: 'release', token, lock }).catch(() => {})
       }
       throw this.unavailable(error)
@@ -154,7 +155,13 @@ export class FileDriver implements SessionDriverContract {
   /**
    * The write of the changes applied to `base`
    */
-  private commitJob(sessionId: string, file: string, base: Base | null, updater: SessionUpdater) {
+  private commitJob(
+    sessionId: string,
+    file: string,
+    lock: string,
+    base: Base | null,
+    updater: SessionUpdater
+  ) {
     const stored = base && !base.expired ? this.decode(sessionId, base.text) : null
     const next = updater(stored)
     const text = next === null ? null : seal(encodePayload(sessionId, next))
@@ -162,20 +169,18 @@ export class FileDriver implements SessionDriverContract {
     return {
       op: 'commit' as const,
       file,
-      lock: join(this.location, `${sessionId}.lock`),
-      location: this.location,
+      lock,
       expect: base ? base.raw : null,
       expectSize: base ? base.size : 0,
       text,
       inPlace: base !== null && fitsInPlace(length, base),
       replaceSize: withHeadroom(length),
-      staleMs: STALE_LOCK_MS,
     }
   }
 
   public async destroy(sessionId: string): Promise<void> {
     try {
-      await fsAsync.unlink(this.pathFor(sessionId)).catch(ignoreMissing)
+      await fs.unlink(this.pathFor(sessionId)).catch(ignoreMissing)
     } catch (error) {
       throw this.unavailable(error)
     }
@@ -195,7 +200,7 @@ export class FileDriver implements SessionDriverContract {
     }
     const now = new Date()
     try {
-      await fsAsync.utimes(this.pathFor(sessionId), now, now)
+      await fs.utimes(this.pathFor(sessionId), now, now)
     } catch (error) {
       if (error.code !== 'ENOENT') {
         throw this.unavailable(error)

@@ -97,7 +97,7 @@ export class FileSweeper {
       return false
     }
 
-    const lock = await SessionFileLock.acquire(`${file.slice(0, -4)}.lock`, 0).catch(() => null)
+    const lock = await SessionFileLock.acquire(`${file.slice(0, -4)}.lock`).catch(() => null)
     if (!lock) {
       return false
     }

@@ -3,6 +3,7 @@
  */
 
 import { Worker } from 'worker_threads'
+import { STALE_LOCK_MS } from './fileLock'
 
 /**
  * A system call's error as it crosses from the worker: what the driver
@@ -31,14 +32,12 @@ export type CommitJob = {
   op: 'commit'
   file: string
   lock: string
-  location: string
   token: number
   expect: string | null
   expectSize: number
   text: string | null
   inPlace: boolean
   replaceSize: number
-  staleMs: number
 }
 export type CommitResult =
   | { done: true }
@@ -62,8 +61,9 @@ type Job = ReadJob | CommitJob | ReleaseJob
  */
 function fileWorkerMain() {
   /* eslint-disable @typescript-eslint/no-var-requires */
-  const { parentPort } = require('worker_threads')
+  const { parentPort, workerData } = require('worker_threads')
   const fs = require('fs')
+  const { dirname } = require('path')
   /* eslint-enable @typescript-eslint/no-var-requires */
 
   /**
@@ -139,8 +139,9 @@ function fileWorkerMain() {
 
   /**
    * The lock file's descriptor, or null while another holder has it. A
-   * lock file older than `staleMs` was left by a process that died
-   * mid-write: it is removed.
+   * lock file older than STALE_LOCK_MS (`workerData.staleMs`) was left by a
+   * process that died mid-write: it is removed. The directory is made when
+   * missing.
    */
   function acquire(job: CommitJob): number | null {
     let madeDirectory = false
@@ -151,13 +152,13 @@ function fileWorkerMain() {
       } catch (error) {
         if (error.code === 'ENOENT' && !madeDirectory) {
           madeDirectory = true
-          fs.mkdirSync(job.location, { recursive: true })
+          fs.mkdirSync(dirname(job.lock), { recursive: true })
           continue
         }
         if (error.code !== 'EEXIST') {
           throw error
         }
-        if (removedStale || !removeIfStale(job.lock, job.staleMs)) {
+        if (removedStale || !removeIfStale(job.lock, workerData.staleMs)) {
           return null
         }
         removedStale = true
@@ -374,7 +375,10 @@ export class FileWorkerClient {
     if (this.worker) {
       return this.worker
     }
-    const worker = new Worker(`(${fileWorkerMain.toString()})()`, { eval: true })
+    const worker = new Worker(`(${fileWorkerMain.toString()})()`, {
+      eval: true,
+      workerData: { staleMs: STALE_LOCK_MS },
+    })
     worker.unref()
     worker.on('message', (results: any[]) => {
       const batch = this.worker === worker ? this.inFlight.shift() : undefined

@@ -147,6 +147,10 @@ export function driverContract(driver: string, harness: DriverHarness) {
       recordDriverCalls(app.manager, calls)
       const response = await browser.get('/get/user')
       assert.deepEqual(response.json, { value: 'virk' })
+      assert.isTrue(
+        calls.some((call) => call.method === 'read'),
+        "the recorder sees the request's driver"
+      )
       assert.deepEqual(
         calls.filter((call) => call.method === 'write' || call.method === 'update'),
         []

@@ -6,6 +6,8 @@
  * (file_server.ts)
  */
 
+import { join } from 'path'
+import { promises as fs } from 'fs'
 import { setupApp, SESSION_DEFAULTS, TestApp } from './app'
 import { defineSessionRoutes } from './routes'
 
@@ -19,4 +21,19 @@ export async function fileApp(location: string, gcProbability = 0): Promise<Test
   defineSessionRoutes(app.Route)
   await app.listen()
   return app
+}
+
+/**
+ * The JSON of a session file as stored, or null when there is no file (any
+ * other error fails the test)
+ */
+export async function readSessionFile(location: string, id: string): Promise<any> {
+  try {
+    return JSON.parse(await fs.readFile(join(location, `${id}.txt`), 'utf-8'))
+  } catch (error) {
+    if (error.code === 'ENOENT') {
+      return null
+    }
+    throw error
+  }
 }

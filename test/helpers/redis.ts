@@ -5,7 +5,7 @@
  */
 
 import Redis from 'ioredis'
-import { REDIS_DB, REDIS_HOST, REDIS_PORT } from './app'
+import { REDIS_DB, REDIS_HOST, REDIS_PORT, SESSION_DEFAULTS, setupApp } from './app'
 
 /**
  * The `config/redis` connections the test apps use
@@ -19,4 +19,14 @@ export const redisConnections = {
  */
 export function redisClient() {
   return new Redis({ host: REDIS_HOST, port: REDIS_PORT, db: REDIS_DB, lazyConnect: false })
+}
+
+/**
+ * A test app on the redis driver through the `local` connection
+ */
+export function redisApp() {
+  return setupApp(
+    { ...SESSION_DEFAULTS, driver: 'redis', redisConnection: 'local' },
+    { providers: ['@adonisjs/redis'], redis: redisConnections }
+  )
 }
