@@ -379,7 +379,6 @@ export class FileWorkerClient {
       eval: true,
       workerData: { staleMs: STALE_LOCK_MS },
     })
-    worker.unref()
     worker.on('message', (results: any[]) => {
       const batch = this.worker === worker ? this.inFlight.shift() : undefined
       if (!batch) {
@@ -394,6 +393,11 @@ export class FileWorkerClient {
     worker.on('exit', (code) => {
       this.lost(worker, workerError(`exited with code ${code}`))
     })
+
+    /**
+     * After the listeners: adding a 'message' listener refs the worker again
+     */
+    worker.unref()
     this.worker = worker
     return worker
   }
