@@ -104,8 +104,17 @@ declare module '@ioc:Adonis/Addons/Session' {
   /**
    * Computes the values to store from the values currently stored (`null`
    * when there are none). Returning `null` deletes the record.
+   *
+   * `fromRead`, when present, is a shortcut for a driver that knows the
+   * store still holds what its `read` returned to this request: given that
+   * very object, it returns the values to store without replaying the
+   * request's changes, or `undefined` when it cannot vouch for the object
+   * (the driver then calls the updater with the stored values as usual).
    */
-  export type SessionUpdater = (current: Record<string, any> | null) => Record<string, any> | null
+  export type SessionUpdater = {
+    (current: Record<string, any> | null): Record<string, any> | null
+    fromRead?: (read: Record<string, any>) => Record<string, any> | null | undefined
+  }
 
   /**
    * The contract every session driver implements. A new driver instance is

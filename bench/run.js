@@ -116,6 +116,8 @@ async function runCell({ server, pkg, driver, route, rep, settings }) {
 
   const redisBefore =
     driver === 'redis' ? probes.redisCommandStats(settings.redisPort, settings.redisDb) : null
+  const redisCpuBefore =
+    driver === 'redis' ? probes.redisCpuMicros(settings.redisPort, settings.redisDb) : 0
   const receivedBefore = await requestsReceived(server)
   const cpuBefore = probes.cpuMicros(server.pid)
   const summary = await load(settings.duration, cookies)
@@ -125,6 +127,9 @@ async function runCell({ server, pkg, driver, route, rep, settings }) {
   const redisCommands = redisBefore
     ? probes.diffStats(redisBefore, probes.redisCommandStats(settings.redisPort, settings.redisDb))
     : null
+  const redisCpuUsPerReq = redisBefore
+    ? (probes.redisCpuMicros(settings.redisPort, settings.redisDb) - redisCpuBefore) / received
+    : NaN
   const redisForeign = redisBefore
     ? probes.foreignRedisClients(settings.redisPort, settings.redisDb, settings.duration + 2)
     : 0
@@ -152,6 +157,7 @@ async function runCell({ server, pkg, driver, route, rep, settings }) {
     cpuUsPerReq: (cpuAfter - cpuBefore) / received,
     redisCommands,
     redisForeign,
+    redisCpuUsPerReq,
     redisPerReq: redisCommands
       ? Object.values(redisCommands).reduce((a, b) => a + b, 0) / received
       : NaN,

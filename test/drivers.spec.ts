@@ -105,7 +105,7 @@ driverContract('extended (read/write/destroy/touch only)', {
   },
 })
 
-test.group('redis driver: the reads of one turn of the event loop', (group) => {
+test.group('redis driver: the commands of one turn of the event loop', (group) => {
   let app: TestApp
   const client = redisClient()
   group.each.teardown(() => app?.close())
@@ -116,6 +116,7 @@ test.group('redis driver: the reads of one turn of the event loop', (group) => {
     const connection = app.app.container.use('Adonis/Addons/Redis').connection('local')
     const driver = () => new RedisDriver(app.manager.config, connection)
     await driver().read('warm-up')
+    await driver().update('warm-up', () => null)
 
     /**
      * Records the size of every pipeline the connection executes, passing
@@ -155,6 +156,38 @@ test.group('redis driver: the reads of one turn of the event loop', (group) => {
     }
     assert.equal(await client.type(ids[3]), 'list')
     assert.equal(await client.exists(ids[4]), 0)
+    await client.del(...ids)
+  })
+
+  test('writes and reads go out together; a write that conflicts is retried alone', async ({
+    assert,
+  }) => {
+    const { driver, pipelines } = await boot()
+    const ids = Array.from({ length: 4 }, () => generateSessionId())
+    for (const [index, id] of ids.entries()) {
+      await driver().write(id, { index })
+    }
+    const writers = ids.slice(0, 3).map(() => driver())
+    await Promise.all(writers.map((writer, index) => writer.read(ids[index])))
+    assert.deepEqual(pipelines, [3])
+
+    /**
+     * The second session changes after its request read it: its
+     * compare-and-set fails in the pipeline and is sent again, by itself,
+     * from what Redis holds now
+     */
+    await driver().write(ids[1], { index: 1, changed: true })
+    const add = (values: Record<string, any> | null) => ({ ...values, added: true })
+    const [, , , fourth] = await Promise.all([
+      ...writers.map((writer, index) => writer.update(ids[index], add)),
+      driver().read(ids[3]),
+    ])
+    assert.deepEqual(pipelines, [3, 4])
+    assert.deepEqual(fourth, { index: 3 })
+    assert.deepEqual(await driver().read(ids[0]), { index: 0, added: true })
+    assert.deepEqual(await driver().read(ids[1]), { index: 1, changed: true, added: true })
+    assert.deepEqual(await driver().read(ids[2]), { index: 2, added: true })
+    assert.isAbove(await client.ttl(ids[0]), 60)
     await client.del(...ids)
   })
 

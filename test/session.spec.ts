@@ -489,3 +489,110 @@ test.group('data cookie encryption', (group) => {
     assert.isNull(DataCookieCipher.create(encryption, undefined))
   })
 })
+
+test.group('commit shortcut (fromRead)', (group) => {
+  const stored: Map<string, string> = new Map()
+  const checks: { route: string; read: boolean; shortcut: any; replayed: any }[] = []
+  let app: TestApp
+  let browser: Browser
+
+  group.setup(async () => {
+    app = await setupApp(
+      { ...base, driver: 'checking' },
+      {
+        beforeBoot: (application) =>
+          application.container.use('Adonis/Addons/Session').extend('checking', (_, __, ctx) => {
+            let read: Record<string, any> | null = null
+            return {
+              async read(id: string) {
+                const raw = stored.get(id)
+                read = raw ? JSON.parse(raw) : null
+                return read
+              },
+              async write(id: string, values: Record<string, any>) {
+                stored.set(id, JSON.stringify(values))
+              },
+              async destroy(id: string) {
+                stored.delete(id)
+              },
+              async touch() {},
+
+              /**
+               * Nothing else writes, so replaying onto what is stored gives the
+               * right result: the shortcut must give the same
+               */
+              async update(id: string, updater) {
+                const raw = stored.get(id)
+                const replayed = updater(raw ? JSON.parse(raw) : null)
+                const shortcut = read && updater.fromRead ? updater.fromRead(read) : undefined
+                checks.push({ route: ctx.request.url(), read: read !== null, shortcut, replayed })
+                replayed === null ? stored.delete(id) : stored.set(id, JSON.stringify(replayed))
+              },
+            }
+          }),
+      }
+    )
+    defineSessionRoutes(app.Route)
+    browser = new Browser(await app.listen())
+    return () => app.close()
+  })
+  group.each.setup(() => {
+    checks.length = 0
+  })
+
+  const requests = fc.constantFrom(
+    () => browser.post('/put', { a: 1, cart: { items: ['x'], count: 1 } }),
+    () => browser.post('/put', { 'b': 'two', 'd.e': 3 }),
+    () => browser.get('/increment/a'),
+    () => browser.get('/increment/cart.count?by=2'),
+    () => browser.get('/decrement/counter'),
+    () => browser.get('/forget/a'),
+    () => browser.get('/pull/cart'),
+    () => browser.get('/clear'),
+    () => browser.get('/nested'),
+    () => browser.get('/flash/notice/saved'),
+    () => browser.post('/flash', { errors: { title: 'required' }, notice: 'again' }),
+    () => browser.post('/flash-all', { title: 'Hello', password: 'secret' }),
+    () => browser.get('/reflash'),
+    () => browser.get('/reflash-only'),
+    () => browser.get('/reflash-except'),
+    () => browser.get('/flash-messages'),
+    () => browser.get('/all')
+  )
+
+  test('gives what replaying the request changes gives, for any sequence of requests', async ({
+    assert,
+  }) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(requests, { minLength: 1, maxLength: 8 }), async (sequence) => {
+        browser.cookies.clear()
+        await browser.post('/put', { start: true })
+        for (const send of sequence) {
+          const response = await send()
+          assert.isBelow(response.status, 400, errorMessage(response))
+        }
+      }),
+      { numRuns: 40 }
+    )
+    const afterRead = checks.filter((check) => check.read)
+    assert.isAbove(afterRead.length, 40)
+    for (const { route, shortcut, replayed } of afterRead) {
+      assert.notStrictEqual(shortcut, undefined, `no shortcut for ${route}`)
+      assert.deepEqual(shortcut, replayed, route)
+    }
+  })
+
+  test('is not taken over flash messages a request drops without a change', async ({ assert }) => {
+    const { browser: visitor, id } = await startSession(app.url, { kept: true })
+    stored.set(id, JSON.stringify({ kept: true, __flash__: 'not an object' }))
+    checks.length = 0
+    assert.equal((await visitor.get('/increment/counter')).status, 200)
+    assert.lengthOf(checks, 1)
+    assert.isUndefined(checks[0].shortcut)
+    assert.deepEqual(JSON.parse(stored.get(id)!), {
+      kept: true,
+      __flash__: 'not an object',
+      counter: 1,
+    })
+  })
+})

@@ -67,6 +67,16 @@ function redisCommandStats(port, db) {
 }
 
 /**
+ * CPU time (user + system, µs) the Redis server has used since it started,
+ * from `INFO cpu`: server wide, like the command counters
+ */
+function redisCpuMicros(port, db) {
+  const info = redisCli(port, db, ['INFO', 'cpu'])
+  const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)[1])
+  return Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6)
+}
+
+/**
  * Clients other than the apps' ("session-bench") and this very query that ran a
  * command in the last `seconds`: their commands are in the commandstats deltas too.
  */
@@ -219,6 +229,7 @@ module.exports = {
   settle,
   cpuMicros,
   redisCommandStats,
+  redisCpuMicros,
   diffStats,
   flushRedisDb,
   traceFileOps,

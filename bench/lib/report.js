@@ -81,6 +81,7 @@ const MAIN_HEADER = [
   'p99 ms ours / orig',
   'CPU µs/req ours / orig',
   'Redis cmds/req ours / orig',
+  'Redis CPU µs/req ours / orig',
   'file writes/req ours / orig',
   'intact ours / orig',
   'errors ours / orig',
@@ -108,6 +109,7 @@ function mainRow(driver, route, ours, original, floor) {
     medians(ours, original, (r) => r.p99Ms, 1),
     medians(ours, original, (r) => r.cpuUsPerReq),
     driver === 'redis' ? pair(redisCell(ours), redisCell(original)) : '–',
+    driver === 'redis' ? medians(ours, original, (r) => r.redisCpuUsPerReq, 1) : '–',
     driver === 'file' ? medians(ours, original, (r) => r.fileWritesPerReq, 2) : '–',
     pair(intactLabel(ours), intactLabel(original)),
     pair(

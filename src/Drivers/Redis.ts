@@ -4,7 +4,7 @@
 
 /// <reference path="../../adonis-typings/index.ts" />
 
-import { createHash } from 'crypto'
+import * as crypto from 'crypto'
 import { performance } from 'perf_hooks'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
@@ -12,7 +12,7 @@ import { SessionRuntimeException, SessionStoreUnavailableException } from '../er
 import { decodePayload, encodePayload } from '../Payload'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { inBatch } from './queue'
-import { getex } from './redisReads'
+import { inTurn } from './redisBatch'
 
 /**
  * The part of an `@adonisjs/redis` connection (plain or cluster) the driver
@@ -77,14 +77,28 @@ const scriptDefined: WeakSet<object> = new WeakSet()
  */
 const clockOffsets: WeakMap<object, { offset: number; measuredAt: number }> = new WeakMap()
 
+/**
+ * SHA-1 in hex. Node 20.12+ has a one-shot `crypto.hash`, about 2.5x
+ * cheaper than a Hash object for a short payload.
+ */
+const sha1: (text: string) => string =
+  typeof (crypto as any).hash === 'function'
+    ? (text) => (crypto as any).hash('sha1', text)
+    : (text) => crypto.createHash('sha1').update(text).digest('hex')
+
 function hashOf(payload: string | null) {
-  return payload === null ? '' : createHash('sha1').update(payload).digest('hex')
+  return payload === null ? '' : sha1(payload)
 }
 
 /**
- * A payload as read by this request
+ * A payload as read by this request, and the values `read()` returned for
+ * it (until the request writes)
  */
-type ReadPayload = { sessionId: string; payload: string | null }
+type ReadPayload = {
+  sessionId: string
+  payload: string | null
+  values?: Record<string, any> | null
+}
 
 /**
  * Keeps each session under its id as key (as 6.4 does), in 6.4's payload
@@ -104,8 +118,10 @@ export class RedisDriver implements SessionDriverContract {
   ) {}
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
-    this.readPayload = { sessionId, payload: await this.getex(sessionId) }
-    return this.decode(sessionId, this.readPayload.payload)
+    const payload = await this.getex(sessionId)
+    const values = this.decode(sessionId, payload)
+    this.readPayload = { sessionId, payload, values }
+    return values
   }
 
   public async write(sessionId: string, values: Record<string, any>): Promise<void> {
@@ -133,22 +149,31 @@ export class RedisDriver implements SessionDriverContract {
      * expected not to exist; when it does, the script answers with its
      * payload and the next attempt starts from it
      */
-    let base =
-      this.readPayload && this.readPayload.sessionId === sessionId ? this.readPayload.payload : null
+    const read =
+      this.readPayload && this.readPayload.sessionId === sessionId ? this.readPayload : null
+    let base = read ? read.payload : null
     const offset = await this.clockOffset()
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const next = updater(this.decode(sessionId, base))
+      /**
+       * Until a conflict, the store holds what this request read: the
+       * session may know the result without a replay
+       */
+      const shortcut =
+        attempt === 0 && read?.values && updater.fromRead
+          ? updater.fromRead(read.values)
+          : undefined
+      const next = shortcut !== undefined ? shortcut : updater(this.decode(sessionId, base))
       const payload = next === null ? '' : encodePayload(sessionId, next)
-      const [status, current] = await this.run<[number, string?]>('EVALSHA', (io, deadline) =>
-        io[SCRIPT_NAME](
-          sessionId,
-          hashOf(base),
-          payload,
-          this.config.ttlSeconds,
-          Math.floor(Date.now() + offset + (deadline - performance.now()) - this.safetyMargin())
+      const hash = hashOf(base)
+      const [status, current] = await this.run<[number, string?]>('EVALSHA', (io, deadline) => {
+        const lastMoment = Math.floor(
+          Date.now() + offset + (deadline - performance.now()) - this.safetyMargin()
         )
-      )
+        return inTurn(io, (target) =>
+          target[SCRIPT_NAME](sessionId, hash, payload, this.config.ttlSeconds, lastMoment)
+        )
+      })
       if (status === 1) {
         this.readPayload = { sessionId, payload: payload || null }
         return
@@ -191,7 +216,7 @@ export class RedisDriver implements SessionDriverContract {
   private async getex(sessionId: string) {
     try {
       return await this.run<string | null>('GETEX', (io) =>
-        getex(io, sessionId, this.config.ttlSeconds)
+        inTurn(io, (target) => target.getex(sessionId, 'EX', this.config.ttlSeconds))
       )
     } catch (error) {
       if (!String(error.message).startsWith('WRONGTYPE')) {
@@ -257,7 +282,9 @@ export class RedisDriver implements SessionDriverContract {
   ): Promise<T> {
     const io = this.connection.ioConnection
     const deadline = performance.now() + this.config.storeTimeoutMs
-    await this.ready(io, command)
+    if (io.status !== 'ready') {
+      await this.ready(io, command)
+    }
     if (!scriptDefined.has(io)) {
       io.defineCommand(SCRIPT_NAME, { numberOfKeys: 1, lua: COMPARE_AND_SET })
       scriptDefined.add(io)
@@ -290,20 +317,23 @@ export class RedisDriver implements SessionDriverContract {
    * fails. Errors Redis itself replies with pass through unchanged.
    */
   private within<T>(promise: Promise<T>, ms: number, command: string, reason?: string) {
-    let timer: NodeJS.Timeout
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
         const why = `got no answer within ${this.config.storeTimeoutMs}ms`
         reject(this.unavailable(command, reason ? `${why} (${reason})` : why))
       }, Math.max(ms, 1))
+      promise.then(
+        (result) => {
+          clearTimeout(timer)
+          resolve(result)
+        },
+        (error) => {
+          clearTimeout(timer)
+          const replied = error && error.name === 'ReplyError'
+          reject(replied ? error : this.unavailable(command, `failed: ${error && error.message}`))
+        }
+      )
     })
-    const guarded = promise.catch((error) => {
-      if (error && error.name === 'ReplyError') {
-        throw error
-      }
-      throw this.unavailable(command, `failed: ${error && error.message}`)
-    })
-    return Promise.race([guarded, timeout]).finally(() => clearTimeout(timer))
   }
 
   private unavailable(command: string, reason: string) {

@@ -51,20 +51,24 @@ async function drain(
 
     /**
      * Each update runs on the result of the previous ones; one that throws
-     * fails its own request and is left out of the write
+     * fails its own request and is left out of the write. A lone update
+     * goes as it is, with its `fromRead` shortcut.
      */
-    const combined: SessionUpdater = (current) =>
-      taken.reduce((values, waiting) => {
-        if (failed.has(waiting)) {
-          return values
-        }
-        try {
-          return waiting.updater(values)
-        } catch (error) {
-          failed.set(waiting, error)
-          return values
-        }
-      }, current)
+    const combined: SessionUpdater =
+      taken.length === 1
+        ? taken[0].updater
+        : (current) =>
+            taken.reduce((values, waiting) => {
+              if (failed.has(waiting)) {
+                return values
+              }
+              try {
+                return waiting.updater(values)
+              } catch (error) {
+                failed.set(waiting, error)
+                return values
+              }
+            }, current)
 
     try {
       await write(combined)

@@ -10,6 +10,7 @@ import {
   SessionContract,
   SessionDriverContract,
   SessionMutation,
+  SessionUpdater,
 } from '@ioc:Adonis/Addons/Session'
 import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
 import { FLASH_KEY, applyMutations, copyOf, inPlaceEdits } from '../Store/mutations'
@@ -60,6 +61,13 @@ export class Session implements SessionContract {
   private consumedFlash: Record<string, any> | null = null
 
   /**
+   * The object the driver's read returned, while replaying the request's
+   * changes onto what was read is known to give what the session holds
+   * now (see `persist`)
+   */
+  private readValues: Record<string, any> | null = null
+
+  /**
    * The id the session had before `regenerate()`, destroyed at commit
    */
   private previousSessionId: string | null = null
@@ -100,6 +108,7 @@ export class Session implements SessionContract {
         try {
           const values = this.fresh ? null : await this.driver.read(this.sessionId)
           this.store = new Store(isPlainObject(values) ? values : {})
+          this.readValues = isPlainObject(values) && replaysToSnapshot(values) ? values : null
         } catch (error) {
           this.initiateFailed = true
           throw error
@@ -370,6 +379,7 @@ export class Session implements SessionContract {
    * them again
    */
   private markCommitted() {
+    this.readValues = null
     this.mutations = []
     this.consumedFlash = null
     this.baseline = null
@@ -419,7 +429,21 @@ export class Session implements SessionContract {
    */
   private async persist(changes: SessionMutation[]) {
     if (typeof this.driver.update === 'function') {
-      await this.driver.update(this.sessionId, (current) => applyMutations(current, changes))
+      const read = this.readValues
+      const updater: SessionUpdater = (current) => applyMutations(current, changes)
+
+      /**
+       * While the store holds what this request read, the replay's result
+       * is what the session holds: no need to decode and replay
+       */
+      updater.fromRead = (values) => {
+        if (values !== read) {
+          return undefined
+        }
+        const snapshot = this.snapshot()
+        return Object.keys(snapshot).length ? copyOf(snapshot) : null
+      }
+      await this.driver.update(this.sessionId, updater)
       return
     }
     await this.driver.write(this.sessionId, this.snapshot())
@@ -458,4 +482,15 @@ export class Session implements SessionContract {
       },
     })
   }
+}
+
+/**
+ * Whether replaying a request's changes onto the values it read gives what
+ * the session holds at the end of the request. It does, except for flash
+ * messages stored as something else than a non-empty object: the request
+ * drops those on reading but has no change that removes them.
+ */
+function replaysToSnapshot(values: Record<string, any>): boolean {
+  const flash = values[FLASH_KEY]
+  return flash === undefined || (isPlainObject(flash) && Object.keys(flash).length > 0)
 }
