@@ -35,7 +35,14 @@ const TORN_READ_RETRIES = 5
 /**
  * A session file as this request read it
  */
-type Snapshot = FileContent & { sessionId: string; text: string | false }
+type Snapshot = FileContent & {
+  sessionId: string
+  text: string | false
+  /**
+   * What `read` returned for it
+   */
+  values?: Record<string, any> | null
+}
 
 /**
  * The stored copy a write applies its changes to: the file's content (its
@@ -72,7 +79,11 @@ export class FileDriver implements SessionDriverContract {
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
     this.snapshot = await this.readSnapshot(sessionId)
-    return this.snapshot ? this.decode(sessionId, this.snapshot.text) : null
+    if (!this.snapshot) {
+      return null
+    }
+    this.snapshot.values = this.decode(sessionId, this.snapshot.text)
+    return this.snapshot.values
   }
 
   public async write(sessionId: string, values: Record<string, any>): Promise<void> {
@@ -108,7 +119,7 @@ export class FileDriver implements SessionDriverContract {
     const lock = join(this.location, `${sessionId}.lock`)
     const deadline = Date.now() + LOCK_WAIT_MS
     try {
-      let job = this.commitJob(sessionId, file, lock, base, updater)
+      let job = this.commitJob(sessionId, file, lock, base, updater, known?.values)
       for (let attempt = 0; ; attempt++) {
         const kept = token
         token = 0
@@ -153,17 +164,24 @@ export class FileDriver implements SessionDriverContract {
   }
 
   /**
-   * The write of the changes applied to `base`
+   * The write of the changes applied to `base`. `read` is what `read()`
+   * returned for `base`, given while the request expects the file to hold
+   * what it read: the session may then know the result without a replay.
    */
   private commitJob(
     sessionId: string,
     file: string,
     lock: string,
     base: Base | null,
-    updater: SessionUpdater
+    updater: SessionUpdater,
+    read?: Record<string, any> | null
   ) {
-    const stored = base && !base.expired ? this.decode(sessionId, base.text) : null
-    const next = updater(stored)
+    const unexpired = base && !base.expired ? base : null
+    const shortcut = unexpired && read && updater.fromRead ? updater.fromRead(read) : undefined
+    const next =
+      shortcut !== undefined
+        ? shortcut
+        : updater(unexpired && this.decode(sessionId, unexpired.text))
     const text = next === null ? null : seal(encodePayload(sessionId, next))
     const length = text === null ? 0 : Buffer.byteLength(text)
     return {
