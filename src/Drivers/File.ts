@@ -15,7 +15,7 @@ import { ResolvedSessionConfig } from '../SessionManager/config'
 import { ignoreMissing } from './fileLock'
 import { CommitResult, FileContent, fileWorker, toError } from './fileWorker'
 import { isSealed, seal, unseal } from './fileFormat'
-import { inBatch } from './queue'
+import { inBatch, nextValues } from './queue'
 
 /**
  * How long a write waits for another process holding the session's lock
@@ -177,11 +177,9 @@ export class FileDriver implements SessionDriverContract {
     read?: Record<string, any> | null
   ) {
     const unexpired = base && !base.expired ? base : null
-    const shortcut = unexpired && read && updater.fromRead ? updater.fromRead(read) : undefined
-    const next =
-      shortcut !== undefined
-        ? shortcut
-        : updater(unexpired && this.decode(sessionId, unexpired.text))
+    const next = nextValues(updater, unexpired && read, () =>
+      unexpired ? this.decode(sessionId, unexpired.text) : null
+    )
     const text = next === null ? null : seal(encodePayload(sessionId, next))
     const length = text === null ? 0 : Buffer.byteLength(text)
     return {

@@ -11,7 +11,7 @@ import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Sessio
 import { SessionRuntimeException, SessionStoreUnavailableException } from '../errors'
 import { decodePayload, encodePayload } from '../Payload'
 import { ResolvedSessionConfig } from '../SessionManager/config'
-import { inBatch } from './queue'
+import { inBatch, nextValues } from './queue'
 import { inTurn } from './redisBatch'
 
 /**
@@ -156,14 +156,11 @@ export class RedisDriver implements SessionDriverContract {
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       /**
-       * Until a conflict, the store holds what this request read: the
-       * session may know the result without a replay
+       * Until a conflict, the store holds what this request read
        */
-      const shortcut =
-        attempt === 0 && read?.values && updater.fromRead
-          ? updater.fromRead(read.values)
-          : undefined
-      const next = shortcut !== undefined ? shortcut : updater(this.decode(sessionId, base))
+      const next = nextValues(updater, attempt === 0 ? read?.values : null, () =>
+        this.decode(sessionId, base)
+      )
       const payload = next === null ? '' : encodePayload(sessionId, next)
       const hash = hashOf(base)
       const [status, current] = await this.run<[number, string?]>('EVALSHA', (io, deadline) => {

@@ -81,3 +81,18 @@ async function drain(
   }
   batches.delete(key)
 }
+
+/**
+ * The values a driver's write stores: from the session's `fromRead`
+ * shortcut when the driver holds what its read returned (`read`) and the
+ * store is expected to still hold it, else from the updater applied to the
+ * stored copy (`stored`, decoded only then)
+ */
+export function nextValues(
+  updater: SessionUpdater,
+  read: Record<string, any> | null | undefined,
+  stored: () => Record<string, any> | null
+): Record<string, any> | null {
+  const shortcut = read && updater.fromRead ? updater.fromRead(read) : undefined
+  return shortcut !== undefined ? shortcut : updater(stored())
+}
