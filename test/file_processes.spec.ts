@@ -428,6 +428,40 @@ test.group('file driver: the file worker', () => {
     }
   }).timeout(30_000)
 
+  test('a turn with many jobs sends them in messages of at most 8 and answers each job', async ({
+    assert,
+  }) => {
+    const location = tmpPath('worker-batches')
+    await fs.mkdir(location, { recursive: true })
+    try {
+      const files = Array.from({ length: 20 }, (_, index) => join(location, `s${index}.txt`))
+      await Promise.all(files.map((file, index) => fs.writeFile(file, `content ${index}`)))
+      await fileWorker.read({ op: 'read', file: files[0] })
+
+      const worker = (fileWorker as any).worker
+      const sent: number[] = []
+      const postMessage = worker.postMessage
+      worker.postMessage = function (jobs: any[]) {
+        sent.push(jobs.length)
+        return postMessage.call(this, jobs)
+      }
+      try {
+        const results = await Promise.all(
+          files.map((file) => fileWorker.read({ op: 'read', file }))
+        )
+        assert.deepEqual(sent, [8, 8, 4])
+        assert.deepEqual(
+          results.map((result: any) => result.raw),
+          files.map((_, index) => `content ${index}`)
+        )
+      } finally {
+        worker.postMessage = postMessage
+      }
+    } finally {
+      await remove(location)
+    }
+  })
+
   test('a worker that died is replaced: its jobs fail, the next request works', async ({
     assert,
   }) => {

@@ -255,6 +255,48 @@ test.group('redis driver: Redis stopped mid-traffic', (group) => {
     assert.equal((await newcomer.get('/increment/visits')).status, 200)
   }).timeout(45000)
 
+  test('a burst of requests waiting for the connection adds one listener and no warning', async ({
+    assert,
+  }) => {
+    await keptSession()
+    const io = appConnection()
+    const listeners = io.listenerCount('ready')
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`)
+    process.on('warning', onWarning)
+    try {
+      await server.stop('SIGTERM')
+      await bounded(
+        (async () => {
+          while (io.status === 'ready') {
+            await new Promise((resolve) => setTimeout(resolve, 10))
+          }
+        })(),
+        5000,
+        'the connection noticing Redis stopped'
+      )
+
+      const burst = Array.from({ length: 25 }, () => browser.get('/all', JSON_HEADERS))
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      assert.equal(io.listenerCount('ready'), listeners + 1)
+
+      const responses = await Promise.all(burst)
+      assert.deepEqual(
+        responses.map((response) => response.status),
+        responses.map(() => 503)
+      )
+      await new Promise((resolve) => setImmediate(resolve))
+      assert.deepEqual(warnings, [])
+
+      await server.start()
+      await appReconnected()
+      assert.equal(io.listenerCount('ready'), listeners)
+      assert.deepEqual((await browser.get('/all')).json.values, { cart: 'kept' })
+    } finally {
+      process.removeListener('warning', onWarning)
+    }
+  }).timeout(30000)
+
   test('requests fail fast while Redis hangs and work again once it answers', async ({
     assert,
   }) => {

@@ -78,6 +78,33 @@ const scriptDefined: WeakSet<object> = new WeakSet()
 const clockOffsets: WeakMap<object, { offset: number; measuredAt: number }> = new WeakMap()
 
 /**
+ * Requests waiting for an ioredis client to be ready, by client
+ */
+const readyWaiters: WeakMap<object, Set<() => void>> = new WeakMap()
+
+/**
+ * Calls `callback` once the client is ready; returns what stops the wait.
+ * The client gets one 'ready' listener however many requests wait (one
+ * each would pass Node's limit of 10 listeners and print a warning when a
+ * burst of requests meets a connection that is still connecting).
+ */
+function onceReady(io: any, callback: () => void): () => void {
+  let waiters = readyWaiters.get(io)
+  if (!waiters) {
+    const waiting = new Set<() => void>()
+    readyWaiters.set(io, waiting)
+    io.once('ready', () => {
+      readyWaiters.delete(io)
+      waiting.forEach((waiter) => waiter())
+    })
+    waiters = waiting
+  }
+  waiters.add(callback)
+  const added = waiters
+  return () => added.delete(callback)
+}
+
+/**
  * SHA-1 in hex. Node 20.12+ has a one-shot `crypto.hash`, about 2.5x
  * cheaper than a Hash object for a short payload.
  */
@@ -296,15 +323,14 @@ export class RedisDriver implements SessionDriverContract {
     if (io.status === 'wait') {
       io.connect().catch(() => {})
     }
-    let onReady!: () => void
+    let stopWaiting = () => {}
     const waitFor = new Promise<void>((resolve) => {
-      onReady = resolve
-      io.once('ready', onReady)
+      stopWaiting = onceReady(io, resolve)
     })
     try {
       await this.within(waitFor, this.config.storeTimeoutMs, command, `connection is ${io.status}`)
     } finally {
-      io.removeListener('ready', onReady)
+      stopWaiting()
     }
   }
 

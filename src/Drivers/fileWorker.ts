@@ -311,11 +311,24 @@ function fileWorkerMain() {
 type Waiting = { job: Job; resolve: (result: any) => void; reject: (error: Error) => void }
 
 /**
+ * The most jobs one message takes. A turn of the event loop that gets many
+ * answers back at once (a batch of reads) goes on to produce many jobs; had
+ * they all waited for the end of the turn, the worker would sit idle while
+ * the requests ran and the requests would then wait while it worked, in
+ * lock-step. Sent in groups of this size, the worker starts on the first
+ * while the event loop is still producing the rest. Measured with 50
+ * connections writing their sessions on 2 cores: about 7 jobs per message
+ * instead of 35, and 1.3 to 1.5 times the requests per second.
+ */
+const MAX_BATCH = 8
+
+/**
  * Hands the file driver's system calls to one worker thread. The jobs of
- * one turn of the event loop go as one message and come back as one: per
- * request, that is one hand-off to another thread instead of one per
- * system call (a file write is about ten), and on a small machine those
- * hand-offs, not the file work, were most of a file session's cost.
+ * one turn of the event loop go as one message (up to MAX_BATCH of them)
+ * and come back as one: per request, that is one hand-off to another thread
+ * instead of one per system call (a file write is about ten), and on a small
+ * machine those hand-offs, not the file work, were most of a file session's
+ * cost.
  *
  * The worker is started on first use and does not keep the process alive
  * while it has nothing to do. When it dies, the jobs it had fail and the
@@ -348,6 +361,9 @@ export class FileWorkerClient {
         setImmediate(() => this.flush())
       }
       this.queue.push({ job, resolve, reject })
+      if (this.queue.length >= MAX_BATCH) {
+        this.flush()
+      }
     })
   }
 
