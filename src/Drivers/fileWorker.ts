@@ -316,9 +316,10 @@ type Waiting = { job: Job; resolve: (result: any) => void; reject: (error: Error
  * they all waited for the end of the turn, the worker would sit idle while
  * the requests ran and the requests would then wait while it worked, in
  * lock-step. Sent in groups of this size, the worker starts on the first
- * while the event loop is still producing the rest. Measured with 50
- * connections writing their sessions on 2 cores: about 7 jobs per message
- * instead of 35, and 1.3 to 1.5 times the requests per second.
+ * while the event loop is still producing the rest. With 50 connections
+ * writing their sessions on 2 cores: about 7 jobs per message instead of
+ * 35, and more requests per second (bench/README.md, "File worker
+ * messages").
  */
 const MAX_BATCH = 8
 
