@@ -10,10 +10,13 @@ import { test } from '@japa/runner'
 import { createDecipheriv, createHash } from 'crypto'
 import fc from 'fast-check'
 import { serialize as serializeCookie } from 'cookie'
+import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
+import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { setupApp, TestApp, SESSION_DEFAULTS, APP_KEY } from './helpers/app'
 import { Browser, errorMessage, startSession } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { DataCookieCipher } from '../src/DataCipher'
+import { MemoryDriver } from '../src/Drivers/Memory'
 
 const base = { ...SESSION_DEFAULTS, driver: 'memory' }
 
@@ -491,45 +494,45 @@ test.group('data cookie encryption', (group) => {
 })
 
 test.group('commit shortcut (fromRead)', (group) => {
-  const stored: Map<string, string> = new Map()
   const checks: { route: string; read: boolean; shortcut: any; replayed: any }[] = []
+  const HOUR = 60 * 60 * 1000
   let app: TestApp
   let browser: Browser
+
+  /**
+   * The memory driver, checking at every update that the session's
+   * shortcut gives what the replay gives. Nothing else writes, so the
+   * replay onto what is stored is the right result.
+   */
+  class CheckingDriver extends MemoryDriver {
+    private readValues: Record<string, any> | null = null
+
+    constructor(private ctx: HttpContextContract) {
+      super(HOUR)
+    }
+
+    public read(id: string) {
+      this.readValues = super.read(id)
+      return this.readValues
+    }
+
+    public update(id: string, updater: SessionUpdater) {
+      const replayed = updater(super.read(id))
+      const read = this.readValues
+      const shortcut = read && updater.fromRead ? updater.fromRead(read) : undefined
+      checks.push({ route: this.ctx.request.url(), read: read !== null, shortcut, replayed })
+      replayed === null ? this.destroy(id) : this.write(id, replayed)
+    }
+  }
 
   group.setup(async () => {
     app = await setupApp(
       { ...base, driver: 'checking' },
       {
         beforeBoot: (application) =>
-          application.container.use('Adonis/Addons/Session').extend('checking', (_, __, ctx) => {
-            let read: Record<string, any> | null = null
-            return {
-              async read(id: string) {
-                const raw = stored.get(id)
-                read = raw ? JSON.parse(raw) : null
-                return read
-              },
-              async write(id: string, values: Record<string, any>) {
-                stored.set(id, JSON.stringify(values))
-              },
-              async destroy(id: string) {
-                stored.delete(id)
-              },
-              async touch() {},
-
-              /**
-               * Nothing else writes, so replaying onto what is stored gives the
-               * right result: the shortcut must give the same
-               */
-              async update(id: string, updater) {
-                const raw = stored.get(id)
-                const replayed = updater(raw ? JSON.parse(raw) : null)
-                const shortcut = read && updater.fromRead ? updater.fromRead(read) : undefined
-                checks.push({ route: ctx.request.url(), read: read !== null, shortcut, replayed })
-                replayed === null ? stored.delete(id) : stored.set(id, JSON.stringify(replayed))
-              },
-            }
-          }),
+          application.container
+            .use('Adonis/Addons/Session')
+            .extend('checking', (_, __, ctx) => new CheckingDriver(ctx)),
       }
     )
     defineSessionRoutes(app.Route)
@@ -584,12 +587,12 @@ test.group('commit shortcut (fromRead)', (group) => {
 
   test('is not taken over flash messages a request drops without a change', async ({ assert }) => {
     const { browser: visitor, id } = await startSession(app.url, { kept: true })
-    stored.set(id, JSON.stringify({ kept: true, __flash__: 'not an object' }))
+    new MemoryDriver(HOUR).write(id, { kept: true, __flash__: 'not an object' })
     checks.length = 0
     assert.equal((await visitor.get('/increment/counter')).status, 200)
     assert.lengthOf(checks, 1)
     assert.isUndefined(checks[0].shortcut)
-    assert.deepEqual(JSON.parse(stored.get(id)!), {
+    assert.deepEqual(new MemoryDriver(HOUR).read(id), {
       kept: true,
       __flash__: 'not an object',
       counter: 1,

@@ -89,19 +89,22 @@ const readyWaiters: WeakMap<object, Set<() => void>> = new WeakMap()
  * burst of requests meets a connection that is still connecting).
  */
 function onceReady(io: any, callback: () => void): () => void {
-  let waiters = readyWaiters.get(io)
-  if (!waiters) {
-    const waiting = new Set<() => void>()
-    readyWaiters.set(io, waiting)
-    io.once('ready', () => {
-      readyWaiters.delete(io)
-      waiting.forEach((waiter) => waiter())
-    })
-    waiters = waiting
-  }
+  const waiters = readyWaiters.get(io) || listenForReady(io)
   waiters.add(callback)
-  const added = waiters
-  return () => added.delete(callback)
+  return () => waiters.delete(callback)
+}
+
+/**
+ * The client's one 'ready' listener, which calls the waiters it has then
+ */
+function listenForReady(io: any): Set<() => void> {
+  const waiters = new Set<() => void>()
+  readyWaiters.set(io, waiters)
+  io.once('ready', () => {
+    readyWaiters.delete(io)
+    waiters.forEach((waiter) => waiter())
+  })
+  return waiters
 }
 
 /**
@@ -316,10 +319,10 @@ export class RedisDriver implements SessionDriverContract {
     return this.within(action(io, deadline), deadline - performance.now(), command)
   }
 
+  /**
+   * Waits, within `storeTimeout`, for a connection that is not ready yet
+   */
   private async ready(io: any, command: string) {
-    if (io.status === 'ready') {
-      return
-    }
     if (io.status === 'wait') {
       io.connect().catch(() => {})
     }
