@@ -5,6 +5,7 @@
  */
 
 declare module '@ioc:Adonis/Addons/Session' {
+  import { IncomingMessage } from 'http'
   import { CookieOptions } from '@ioc:Adonis/Core/Response'
   import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
   import { ApplicationContract } from '@ioc:Adonis/Core/Application'
@@ -333,6 +334,52 @@ declare module '@ioc:Adonis/Addons/Session' {
   }
 
   /**
+   * The reading half of a store: what a read-only session hands out
+   */
+  export type ReadonlyStoreContract = Pick<
+    StoreContract,
+    'isEmpty' | 'get' | 'has' | 'all' | 'toObject' | 'toJSON'
+  >
+
+  /**
+   * The session of a WebSocket connection, from `Session.readonly(request)`:
+   * what one store read found. Its mutation methods exist only to raise
+   * `E_RUNTIME_EXCEPTION` (readonly) for untyped callers.
+   */
+  export interface ReadonlySessionContract {
+    /**
+     * Always true
+     */
+    readonly readonly: true
+
+    /**
+     * Always true: the store was read before the session was handed out
+     */
+    readonly initiated: true
+
+    /**
+     * True when the request carried no valid session id cookie: the session
+     * is empty and its id is stored nowhere
+     */
+    readonly fresh: boolean
+
+    /**
+     * The session id, as HTTP requests of the same browser see it
+     */
+    readonly sessionId: string
+
+    /**
+     * Flash messages waiting for the next HTTP request; reading them here
+     * does not consume them
+     */
+    readonly flashMessages: ReadonlyStoreContract
+
+    has(key: string): boolean
+    get(key: string, defaultValue?: any): any
+    all(): any
+  }
+
+  /**
    * The client the Japa api-client bindings use to prepare a session before
    * a request and read it back after the response
    */
@@ -392,6 +439,13 @@ declare module '@ioc:Adonis/Addons/Session' {
      * The session of one HTTP request
      */
     create(ctx: HttpContextContract): SessionContract
+
+    /**
+     * The read-only session of a WebSocket connection: pass the request of
+     * the HTTP server's `upgrade` event, or socket.io's `socket.request`.
+     * Rejects only when the store is unavailable.
+     */
+    readonly(request: IncomingMessage): Promise<ReadonlySessionContract>
 
     /**
      * Add a driver, or replace a built-in one

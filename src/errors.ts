@@ -113,6 +113,14 @@ export class SessionRuntimeException extends Exception {
     )
   }
 
+  public static notARequest() {
+    return new this(
+      'Session.readonly() expects the request of an "upgrade" event (an http.IncomingMessage), or socket.request with socket.io',
+      500,
+      this.code
+    )
+  }
+
   public static notAnObject(driver: string) {
     return new this(`Session ${driver} driver expects an object of values`, 500, this.code)
   }

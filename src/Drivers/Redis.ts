@@ -154,6 +154,15 @@ export class RedisDriver implements SessionDriverContract {
     return values
   }
 
+  /**
+   * Read without refreshing the TTL, for read-only sessions (WebSocket
+   * connections), which must leave the expiry alone
+   */
+  public async peek(sessionId: string): Promise<Record<string, any> | null> {
+    const payload = await this.fetch('GET', sessionId, (target) => target.get(sessionId))
+    return this.decode(sessionId, payload)
+  }
+
   public async write(sessionId: string, values: Record<string, any>): Promise<void> {
     if (!values || typeof values !== 'object') {
       throw SessionRuntimeException.notAnObject('redis')
@@ -237,14 +246,21 @@ export class RedisDriver implements SessionDriverContract {
   }
 
   /**
-   * Read a payload and refresh its TTL; a key holding something else than a
-   * string reads as no payload, with a warning
+   * Read a payload and refresh its TTL
    */
-  private async getex(sessionId: string) {
+  private getex(sessionId: string) {
+    return this.fetch('GETEX', sessionId, (target) =>
+      target.getex(sessionId, 'EX', this.config.ttlSeconds)
+    )
+  }
+
+  /**
+   * Run a command that returns a session payload; a key holding something
+   * else than a string reads as no payload, with a warning
+   */
+  private async fetch(command: string, sessionId: string, send: (target: any) => any) {
     try {
-      return await this.run<string | null>('GETEX', (io) =>
-        inTurn(io, (target) => target.getex(sessionId, 'EX', this.config.ttlSeconds))
-      )
+      return await this.run<string | null>(command, (io) => inTurn(io, send))
     } catch (error) {
       if (!String(error.message).startsWith('WRONGTYPE')) {
         throw error

@@ -4,6 +4,7 @@
 
 /// <reference path="../../adonis-typings/index.ts" />
 
+import { IncomingMessage } from 'http'
 import { ApplicationContract } from '@ioc:Adonis/Core/Application'
 import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
 import {
@@ -12,10 +13,16 @@ import {
   SessionDriverContract,
   SessionManagerContract,
 } from '@ioc:Adonis/Addons/Session'
-import { InvalidSessionConfigException, InvalidSessionDriverException } from '../errors'
+import {
+  InvalidSessionConfigException,
+  InvalidSessionDriverException,
+  SessionRuntimeException,
+} from '../errors'
 import { ResolvedSessionConfig, resolveConfig } from './config'
 import { SessionCookies } from '../Cookies'
 import { Session } from '../Session'
+import { ReadonlySession, readWithoutTouch } from '../Session/Readonly'
+import { generateSessionId } from '../SessionId'
 import { SessionClient } from '../Client'
 import { CookieDriver } from '../Drivers/Cookie'
 import { FileDriver } from '../Drivers/File'
@@ -84,6 +91,46 @@ export class SessionManager implements SessionManagerContract {
    */
   public create(ctx: HttpContextContract): Session {
     return new Session(ctx, this.config, this.cookies, this.createDriver(ctx))
+  }
+
+  /**
+   * The read-only session of a raw request that has no HTTP response: the
+   * `upgrade` event's request, or socket.io's `socket.request`. The id and
+   * data cookies are checked as for an HTTP request; anything that does not
+   * verify gives an empty, fresh session. Costs one store read, and never
+   * writes, refreshes the expiry or consumes flash messages.
+   */
+  public async readonly(request: IncomingMessage): Promise<ReadonlySession> {
+    if (!request || typeof request !== 'object' || !isPlainHeaders(request.headers)) {
+      throw SessionRuntimeException.notARequest()
+    }
+    const ctx = this.upgradeContext(request)
+    const sessionId = this.cookies.readSessionId(ctx.request)
+    if (!sessionId) {
+      return new ReadonlySession(generateSessionId(), true, null)
+    }
+    if (!this.config.enabled) {
+      return new ReadonlySession(sessionId, false, null)
+    }
+
+    const driver = this.createDriver(ctx)
+    const values = await ctx.profiler.profileAsync(
+      'session:initiate',
+      { driver: this.config.driver, readonly: true },
+      async () => readWithoutTouch(driver, sessionId)
+    )
+    ctx.logger.trace('read-only session read for an upgrade request')
+    return new ReadonlySession(sessionId, false, values)
+  }
+
+  /**
+   * An HTTP context around a request that no route handles, so that the
+   * cookie driver and extensions read it as they read any request. Its
+   * response is the framework's detached one: nothing written to it is sent.
+   */
+  private upgradeContext(request: IncomingMessage): HttpContextContract {
+    const HttpContext = this.application.container.use('Adonis/Core/HttpContext')
+    return HttpContext.create('/', {}, request)
   }
 
   /**
@@ -214,4 +261,8 @@ export class SessionManager implements SessionManagerContract {
       return new RedisDriver(this.config, connection, ctx ? ctx.logger : logger)
     }
   }
+}
+
+function isPlainHeaders(headers: unknown): boolean {
+  return headers !== null && typeof headers === 'object'
 }

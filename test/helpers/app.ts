@@ -186,6 +186,7 @@ export async function setupApp(
     async listen() {
       Server.optimize()
       httpServer = createServer(Server.handle.bind(Server))
+      Server.instance = httpServer
       await new Promise<void>((resolve) => httpServer!.listen(0, '127.0.0.1', resolve))
       testApp.url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`
       return testApp.url

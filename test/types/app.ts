@@ -5,9 +5,13 @@
 
 import { test } from '@japa/runner'
 import Route from '@ioc:Adonis/Core/Route'
+import { IncomingMessage } from 'http'
+import Server from '@ioc:Adonis/Core/Server'
 import Session, {
   AllowedSessionValues,
   ExtendCallback,
+  ReadonlySessionContract,
+  ReadonlyStoreContract,
   SessionConfig,
   SessionContract,
   SessionDriverContract,
@@ -85,6 +89,28 @@ export function fromProvider(app: ApplicationContract) {
   // @ts-expect-error a session value must be one of AllowedSessionValues
   session.put('nothing', undefined)
 }
+
+Server.instance!.on('upgrade', async (request: IncomingMessage, socket) => {
+  const session: ReadonlySessionContract = await Session.readonly(request)
+  const userId: number | undefined = session.get('auth_web')
+  const flash: ReadonlyStoreContract = session.flashMessages
+  const state: [string, boolean, true, true] = [
+    session.sessionId,
+    session.fresh,
+    session.readonly,
+    session.initiated,
+  ]
+  if (!userId || !session.has('auth_web') || flash.isEmpty) {
+    socket.destroy()
+  }
+  console.log(session.all(), flash.get('notice'), flash.all(), state)
+  // @ts-expect-error a read-only session has no put
+  session.put('cart', 1)
+  // @ts-expect-error nor a commit
+  await session.commit()
+  // @ts-expect-error its flash messages cannot be set
+  flash.set('notice', 'hi')
+})
 
 test('japa helpers', async ({ client }) => {
   const response = await client
