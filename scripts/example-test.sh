@@ -25,9 +25,7 @@ fail_setup() {
   exit 1
 }
 
-if [[ ! -d "$ROOT/node_modules" ]]; then
-  (cd "$ROOT" && npm ci --no-audit --no-fund) || fail_setup "npm ci failed at the repo root"
-fi
+bash "$ROOT/scripts/install-deps.sh" || fail_setup "npm ci failed at the repo root"
 bash "$EXAMPLE/scripts/setup.sh" || fail_setup "could not pack and install the package into example/"
 
 if [[ ! -x /usr/bin/chromium && -z "${CHROMIUM_PATH:-}" ]]; then

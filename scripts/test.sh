@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# npm test: lint, type checks, build, the Japa suite (real Redis, real files,
-# real HTTP) and the demo app's tests. Ends with one line `N passed, N failed`
-# counting every test and check.
+# npm test: installs what package-lock.json says when node_modules is missing
+# or out of date, then lint, type checks, build, the Japa suite (real Redis,
+# real files, real HTTP) and the demo app's tests. Ends with one line
+# `N passed, N failed` counting every test and check.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -53,6 +54,13 @@ stop_redis() {
   fi
 }
 trap stop_redis EXIT
+
+if ! bash scripts/install-deps.sh; then
+  echo "!! npm ci failed: the checks below need the package's dev dependencies"
+  echo
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 
 check "lint" npx eslint . --ext=.ts
 check "format" npx prettier --check .

@@ -64,7 +64,7 @@ export class InvalidSessionConfigException extends Exception {
 
   public static redisNotInstalled() {
     return new this(
-      'Install and configure "@adonisjs/redis" to use the redis driver for sessions (npm i @adonisjs/redis, then node ace configure @adonisjs/redis)',
+      'Install and configure "@adonisjs/redis" to use the redis driver for sessions (npm i @adonisjs/redis@7, then node ace configure @adonisjs/redis)',
       500,
       this.code
     )
@@ -157,5 +157,32 @@ export class SessionStoreUnavailableException extends Exception {
 
   public static create(driver: string, reason: string) {
     return new this(`Session store (${driver} driver) is unavailable: ${reason}`, 503, this.code)
+  }
+
+  /**
+   * Redis gave no answer within "storeTimeout"; `state` is the connection's
+   * status when it was not ready (reconnecting, connecting, ...)
+   */
+  public static redisNoAnswer(
+    address: string,
+    connection: string,
+    timeoutMs: number,
+    state?: string
+  ) {
+    const waiting = state ? `, the connection is ${state}` : ''
+    return this.create(
+      'redis',
+      `Redis at ${address} (connection "${connection}") did not answer within storeTimeout (${timeoutMs}ms${waiting}). Check that this Redis server is running and reachable, or raise "storeTimeout" inside "config/session" file`
+    )
+  }
+
+  /**
+   * The connection to Redis failed while running a command
+   */
+  public static redisFailed(address: string, connection: string, reason: string) {
+    return this.create(
+      'redis',
+      `Redis at ${address} (connection "${connection}") failed: ${reason}`
+    )
   }
 }

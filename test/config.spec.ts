@@ -57,7 +57,7 @@ test.group('config validation', () => {
   test('the redis driver needs @adonisjs/redis', async ({ assert }) => {
     assert.equal(
       await bootError({ ...base, driver: 'redis', redisConnection: 'local' }),
-      'E_INVALID_SESSION_DRIVER_CONFIG|E_INVALID_SESSION_DRIVER_CONFIG: Install and configure "@adonisjs/redis" to use the redis driver for sessions (npm i @adonisjs/redis, then node ace configure @adonisjs/redis)'
+      'E_INVALID_SESSION_DRIVER_CONFIG|E_INVALID_SESSION_DRIVER_CONFIG: Install and configure "@adonisjs/redis" to use the redis driver for sessions (npm i @adonisjs/redis@7, then node ace configure @adonisjs/redis)'
     )
   })
 

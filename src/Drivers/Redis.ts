@@ -13,6 +13,7 @@ import { decodePayload, encodePayload } from '../Payload'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { inBatch, nextValues } from './queue'
 import { inTurn } from './redisBatch'
+import debug from '../debug'
 
 /**
  * The part of an `@adonisjs/redis` connection (plain or cluster) the driver
@@ -220,7 +221,7 @@ export class RedisDriver implements SessionDriverContract {
         )
       }
       if (status === -2) {
-        throw this.unavailable('EVALSHA', 'ran after the request stopped waiting; nothing written')
+        throw this.noAnswer('EVALSHA (ran after the deadline, nothing written)')
       }
       base = current ?? null
       if (attempt >= 3) {
@@ -347,7 +348,7 @@ export class RedisDriver implements SessionDriverContract {
       stopWaiting = onceReady(io, resolve)
     })
     try {
-      await this.within(waitFor, this.config.storeTimeoutMs, command, `connection is ${io.status}`)
+      await this.within(waitFor, this.config.storeTimeoutMs, command, io.status)
     } finally {
       stopWaiting()
     }
@@ -358,12 +359,9 @@ export class RedisDriver implements SessionDriverContract {
    * E_SESSION_STORE_UNAVAILABLE when it takes too long or the connection
    * fails. Errors Redis itself replies with pass through unchanged.
    */
-  private within<T>(promise: Promise<T>, ms: number, command: string, reason?: string) {
+  private within<T>(promise: Promise<T>, ms: number, command: string, state?: string) {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const why = `got no answer within ${this.config.storeTimeoutMs}ms`
-        reject(this.unavailable(command, reason ? `${why} (${reason})` : why))
-      }, Math.max(ms, 1))
+      const timer = setTimeout(() => reject(this.noAnswer(command, state)), Math.max(ms, 1))
       promise.then(
         (result) => {
           clearTimeout(timer)
@@ -372,20 +370,48 @@ export class RedisDriver implements SessionDriverContract {
         (error) => {
           clearTimeout(timer)
           const replied = error && error.name === 'ReplyError'
-          reject(replied ? error : this.unavailable(command, `failed: ${error && error.message}`))
+          reject(replied ? error : this.failed(command, `${error && error.message}`))
         }
       )
     })
   }
 
-  private unavailable(command: string, reason: string) {
-    return SessionStoreUnavailableException.create(
-      'redis',
-      `${command} on connection "${this.name}" ${reason}`
+  /**
+   * The messages name the server and the setting a user can act on; the
+   * command goes to NODE_DEBUG=adonisjs:session only
+   */
+  private noAnswer(command: string, state?: string) {
+    debug('redis %s on connection "%s" got no answer (%s)', command, this.name, state || 'ready')
+    return SessionStoreUnavailableException.redisNoAnswer(
+      this.address,
+      this.name,
+      this.config.storeTimeoutMs,
+      state
     )
   }
 
-  private get name() {
-    return this.connection.connectionName || this.config.redisConnection
+  private failed(command: string, reason: string) {
+    debug('redis %s on connection "%s" failed: %s', command, this.name, reason)
+    return SessionStoreUnavailableException.redisFailed(this.address, this.name, reason)
   }
+
+  /**
+   * host:port of the server, or the cluster's startup nodes
+   */
+  private get address() {
+    const io = this.connection.ioConnection
+    const nodes: any[] = io.isCluster ? io.startupNodes || [] : [io.options || {}]
+    return nodes.map(nodeAddress).join(', ')
+  }
+
+  private get name() {
+    return this.connection.connectionName || this.config.redisConnection || ''
+  }
+}
+
+function nodeAddress(node: any): string {
+  if (typeof node !== 'object' || node === null) {
+    return String(node)
+  }
+  return node.path || `${node.host || 'localhost'}:${node.port || 6379}`
 }
