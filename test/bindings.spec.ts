@@ -14,6 +14,7 @@ import type { ExtendCallback, SessionDriverContract } from '@ioc:Adonis/Addons/S
 import type { Application } from '@adonisjs/core/build/standalone'
 import { setupApp, TestApp, tmpPath, SESSION_DEFAULTS, AppOptions } from './helpers/app'
 import { redisConnections } from './helpers/redis'
+import { Browser } from './helpers/browser'
 import { recording, DriverCall } from './helpers/recording'
 import { FileDriver } from '../src/Drivers/File'
 import { MemoryDriver } from '../src/Drivers/Memory'
@@ -223,7 +224,7 @@ test.group('japa api-client helpers: the driver an extension returns', (group) =
   test('Session.client() without a context gives the callback one for /', async ({ assert }) => {
     app = await setupHelpersApp(...drivers['extension reading its context'])
     app.Route.get('/seen', ({ session }) => session.get('seen'))
-    client = new ApiClient(await app.listen(), new Assert())
+    const browser = new Browser(await app.listen())
     contextDriver.contexts.length = 0
 
     const sessionClient = app.manager.client()
@@ -231,11 +232,10 @@ test.group('japa api-client helpers: the driver an extension returns', (group) =
     const { cookies } = await sessionClient.commit()
     assert.equal(contextDriver.contexts[0].request.url(), '/')
 
-    const request = client.get('/seen')
     for (const [cookieName, value] of Object.entries(cookies)) {
-      request.cookiesJar[cookieName] = { name: cookieName, value }
+      browser.cookies.set(cookieName, value)
     }
-    assert.equal((await request).text(), 'yes')
+    assert.equal((await browser.get('/seen')).text, 'yes')
     await sessionClient.forget()
   })
 })
