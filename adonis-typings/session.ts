@@ -141,8 +141,10 @@ declare module '@ioc:Adonis/Addons/Session' {
 
   /**
    * The callback given to `Session.extend`. Invoked once per request that
-   * uses the driver. `config` is the value of `config/session.ts` under the
-   * driver's name.
+   * uses the driver, and for each request of the Japa api-client helpers
+   * (with a context describing the test request). `config` is exactly the
+   * value of `config/session.ts` under the driver's name (`{}` when there
+   * is none); the whole session config is `manager.config`.
    */
   export type ExtendCallback = (
     manager: SessionManagerContract,
@@ -426,14 +428,21 @@ declare module '@ioc:Adonis/Addons/Session' {
     application: ApplicationContract
 
     /**
+     * `config/session.ts`, validated and normalised at boot (defaults
+     * applied), the whole config an extension may read
+     */
+    readonly config: SessionConfig
+
+    /**
      * True when sessions are enabled in `config/session.ts`
      */
     isEnabled(): boolean
 
     /**
-     * A session client for tests
+     * A session client for tests, storing through the configured driver.
+     * `ctx` is the context a custom driver's callback receives.
      */
-    client(): SessionClientContract
+    client(ctx?: HttpContextContract): SessionClientContract
 
     /**
      * The session of one HTTP request

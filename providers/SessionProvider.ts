@@ -49,10 +49,11 @@ export default class SessionProvider {
         'Japa/Preset/ApiResponse',
         'Japa/Preset/ApiClient',
         'Adonis/Addons/Session',
+        'Adonis/Core/HttpContext',
       ],
-      (ApiRequest, ApiResponse, ApiClient, Session) => {
+      (ApiRequest, ApiResponse, ApiClient, Session, HttpContext) => {
         const { defineTestsBindings } = require('../src/Bindings/Tests')
-        defineTestsBindings(ApiRequest, ApiResponse, ApiClient, Session)
+        defineTestsBindings(ApiRequest, ApiResponse, ApiClient, Session, HttpContext)
       }
     )
   }

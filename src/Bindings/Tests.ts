@@ -5,22 +5,40 @@
 /// <reference path="../../adonis-typings/index.ts" />
 
 import { inspect } from 'util'
+import { Socket } from 'net'
+import { IncomingMessage } from 'http'
+import { HttpContextConstructorContract } from '@ioc:Adonis/Core/HttpContext'
 import { SessionManager } from '../SessionManager'
 
 /**
- * Session helpers for `@japa/api-client` requests and responses. They work
- * with whichever driver the app's tests use.
+ * An HTTP context describing a test request (its method, path and host),
+ * for a custom driver that reads one while the test stores the session
+ */
+function requestContext(HttpContext: HttpContextConstructorContract, request: any) {
+  const { method, endpoint, baseUrl } = request.config
+  const url = new URL(endpoint, baseUrl || 'http://localhost')
+  const req = new IncomingMessage(new Socket())
+  req.method = method
+  req.url = `${url.pathname}${url.search}`
+  req.headers.host = url.host
+  return HttpContext.create(url.pathname, {}, req)
+}
+
+/**
+ * Session helpers for `@japa/api-client` requests and responses. They read
+ * and write through the driver the server uses, extensions included.
  */
 export function defineTestsBindings(
   ApiRequest: any,
   ApiResponse: any,
   ApiClient: any,
-  Session: SessionManager
+  Session: SessionManager,
+  HttpContext: HttpContextConstructorContract
 ) {
   ApiRequest.getter(
     'sessionClient',
-    function sessionClient() {
-      return Session.client()
+    function sessionClient(this: any) {
+      return Session.client(requestContext(HttpContext, this))
     },
     true
   )

@@ -134,22 +134,32 @@ export class SessionManager implements SessionManagerContract {
   }
 
   /**
-   * A session client for the Japa api-client bindings
+   * A session client for the Japa api-client bindings. `ctx` describes the
+   * test request; it is what an extension's callback receives (a context
+   * for `/` when none is given).
    */
-  public client(): SessionClient {
-    return new SessionClient(this.config, this.cookies, this.clientDriver())
+  public client(ctx?: HttpContextContract): SessionClient {
+    return new SessionClient(this.config, this.cookies, this.clientDriver(ctx))
   }
 
   /**
-   * The driver behind the test client: none for the cookie driver (the
-   * session travels in cookies), the memory driver for extensions (they may
-   * need an HTTP context the client does not have), else the app's driver
+   * The driver behind the test client: the very driver the server uses, so
+   * the test and the app share one store; none for the built-in cookie
+   * driver, whose session travels in the request's cookies
    */
-  private clientDriver(): SessionDriverContract | null {
-    if (this.extendedDrivers.has(this.config.driver)) {
-      return new MemoryDriver(this.config.ageMs)
+  private clientDriver(ctx?: HttpContextContract): SessionDriverContract | null {
+    const name = this.config.driver
+    if (this.extendedDrivers.has(name)) {
+      return this.createDriver(ctx || this.testContext())
     }
-    return this.config.driver === 'cookie' ? null : this.createDriver()
+    return name === 'cookie' ? null : this.createDriver(ctx)
+  }
+
+  /**
+   * A real HTTP context for an extension called outside of a request
+   */
+  private testContext(): HttpContextContract {
+    return this.application.container.use('Adonis/Core/HttpContext').create('/', {})
   }
 
   /**
@@ -202,13 +212,12 @@ export class SessionManager implements SessionManagerContract {
   }
 
   /**
-   * What an extension receives as config: `config.<driver>` as the docs
-   * describe, merged over the rest of the session config (6.4 passed the
-   * whole config), so extensions written for either work
+   * What an extension receives as config: exactly `config.<driver>`, as the
+   * docs describe (`{}` when there is none); the whole session config is
+   * `manager.config`
    */
-  private extensionConfig(name: string) {
-    const own = (this.config as Record<string, any>)[name]
-    return { ...this.config, ...(own && typeof own === 'object' ? own : {}) }
+  private extensionConfig(name: string): unknown {
+    return (this.config as Record<string, any>)[name] ?? {}
   }
 
   private cookieFactory(): DriverFactory {

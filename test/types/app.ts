@@ -76,6 +76,10 @@ export class MemoryDriver implements SessionDriverContract {
 const extension: ExtendCallback = (manager, driverConfig, ctx) => {
   manager.isEnabled()
   ctx.request.url()
+  const cookieName: string = manager.config.cookieName
+  // @ts-expect-error the normalised config is read-only
+  manager.config = {} as any
+  ctx.logger.trace('session cookie %s, driver config %o', cookieName, driverConfig)
   return new MemoryDriver()
 }
 Session.extend('memory', extension)
