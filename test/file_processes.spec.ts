@@ -15,9 +15,9 @@ import { test } from '@japa/runner'
 import { tmpPath, TestApp } from './helpers/app'
 import { Browser, failures, startSession } from './helpers/browser'
 import { fileApp } from './helpers/file_app'
-import { isSealed, unseal } from '../src/Drivers/fileFormat'
-import { SessionFileLock } from '../src/Drivers/fileLock'
-import { CommitJob, fileWorker } from '../src/Drivers/fileWorker'
+import { isSealed, unseal } from '../src/Drivers/File/format'
+import { SessionFileLock } from '../src/Drivers/File/lock'
+import { CommitJob, fileWorker } from '../src/Drivers/File/worker'
 import { FileDriver } from '../src/Drivers/File'
 import { generateSessionId } from '../src/SessionId'
 
@@ -406,7 +406,7 @@ test.group('file driver: the file worker', () => {
     await makeFifo(fifo)
     try {
       const script = [
-        "const { fileWorker } = require('./src/Drivers/fileWorker');",
+        "const { fileWorker } = require('./src/Drivers/File/worker');",
         `fileWorker.read({ op: 'read', file: ${JSON.stringify(fifo)} })`,
         ".then((r) => console.log('answered', r.size))",
       ].join('')

@@ -19,7 +19,7 @@ import { Session } from '../Session'
 import { SessionClient } from '../Client'
 import { CookieDriver } from '../Drivers/Cookie'
 import { FileDriver } from '../Drivers/File'
-import { FileSweeper } from '../Drivers/FileSweeper'
+import { FileSweeper } from '../Drivers/File/Sweeper'
 import { MemoryDriver } from '../Drivers/Memory'
 import { RedisDriver, RedisConnectionLike } from '../Drivers/Redis'
 

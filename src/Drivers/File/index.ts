@@ -2,20 +2,20 @@
  * @adonisjs/session
  */
 
-/// <reference path="../../adonis-typings/index.ts" />
+/// <reference path="../../../adonis-typings/index.ts" />
 
 import { join } from 'path'
 import { promises as fs } from 'fs'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
-import { SessionRuntimeException, SessionStoreUnavailableException } from '../errors'
-import { decodePayload, encodePayload } from '../Payload'
-import { isValidSessionId } from '../SessionId'
-import { ResolvedSessionConfig } from '../SessionManager/config'
-import { ignoreMissing } from './fileLock'
-import { CommitResult, FileContent, fileWorker, toError } from './fileWorker'
-import { isSealed, seal, unseal } from './fileFormat'
-import { inBatch, nextValues } from './queue'
+import { SessionRuntimeException, SessionStoreUnavailableException } from '../../errors'
+import { decodePayload, encodePayload } from '../Shared/payload'
+import { isValidSessionId } from '../../SessionId'
+import { ResolvedSessionConfig } from '../../SessionManager/config'
+import { ignoreMissing } from './lock'
+import { CommitResult, FileContent, fileWorker, toError } from './worker'
+import { isSealed, seal, unseal } from './format'
+import { inBatch, nextValues } from '../Shared/batching'
 
 /**
  * How long a write waits for another process holding the session's lock

@@ -2,13 +2,13 @@
  * @adonisjs/session
  */
 
-/// <reference path="../../adonis-typings/index.ts" />
+/// <reference path="../../../adonis-typings/index.ts" />
 
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
-import { ResolvedSessionConfig } from '../SessionManager/config'
-import { SessionRuntimeException } from '../errors'
-import { SessionCookies } from '../Cookies'
+import { ResolvedSessionConfig } from '../../SessionManager/config'
+import { SessionRuntimeException } from '../../errors'
+import { SessionCookies } from '../../Cookies'
 
 /**
  * Keeps the session values in an encrypted cookie named after the session

@@ -3,7 +3,7 @@
  */
 
 import { Worker } from 'worker_threads'
-import { STALE_LOCK_MS } from './fileLock'
+import { STALE_LOCK_MS } from './lock'
 
 /**
  * A system call's error as it crosses from the worker: what the driver

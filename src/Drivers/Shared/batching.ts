@@ -2,7 +2,7 @@
  * @adonisjs/session
  */
 
-/// <reference path="../../adonis-typings/index.ts" />
+/// <reference path="../../../adonis-typings/index.ts" />
 
 import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 

@@ -5,9 +5,9 @@
 import { join } from 'path'
 import { performance } from 'perf_hooks'
 import { promises as fs } from 'fs'
-import { SessionFileLock } from './fileLock'
-import { isValidSessionId } from '../SessionId'
-import debug from '../debug'
+import { SessionFileLock } from './lock'
+import { isValidSessionId } from '../../SessionId'
+import debug from '../../debug'
 
 /**
  * Files looked at in parallel, between two yields to the event loop

@@ -2,17 +2,17 @@
  * @adonisjs/session
  */
 
-/// <reference path="../../adonis-typings/index.ts" />
+/// <reference path="../../../adonis-typings/index.ts" />
 
 import * as crypto from 'crypto'
 import { performance } from 'perf_hooks'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
-import { SessionRuntimeException, SessionStoreUnavailableException } from '../errors'
-import { decodePayload, encodePayload } from '../Payload'
-import { ResolvedSessionConfig } from '../SessionManager/config'
-import { inBatch, nextValues } from './queue'
-import { inTurn } from './redisBatch'
+import { SessionRuntimeException, SessionStoreUnavailableException } from '../../errors'
+import { decodePayload, encodePayload } from '../Shared/payload'
+import { ResolvedSessionConfig } from '../../SessionManager/config'
+import { inBatch, nextValues } from '../Shared/batching'
+import { inTurn } from './pipeline'
 
 /**
  * The part of an `@adonisjs/redis` connection (plain or cluster) the driver
