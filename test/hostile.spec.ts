@@ -21,6 +21,8 @@ import { Browser, startSession } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { redisClient, redisConnections } from './helpers/redis'
 import { FileDriver } from '../src/Drivers/File'
+import { FileWorkerClient } from '../src/Drivers/File/WorkerClient'
+import { UpdateBatches } from '../src/Drivers/Shared/batching'
 import { isValidSessionId } from '../src/SessionId'
 
 const base = { ...SESSION_DEFAULTS, gcProbability: 0 }
@@ -83,10 +85,12 @@ test.group('hostile session cookies: a fresh session, no driver call', (group) =
   let location: string
   let calls: DriverCall[]
   let marker: string
+  let runtime: { worker: FileWorkerClient; batches: UpdateBatches }
 
   group.each.setup(async () => {
     location = tmpPath('hostile-sessions')
     calls = []
+    runtime = { worker: new FileWorkerClient(), batches: new UpdateBatches() }
     marker = `evil-${randomBytes(4).toString('hex')}`
     app = await setupApp(
       { ...base, driver: 'recording', file: { location } },
@@ -94,9 +98,11 @@ test.group('hostile session cookies: a fresh session, no driver call', (group) =
         beforeBoot(application) {
           application.container
             .use('Adonis/Addons/Session')
-            .extend('recording', (manager: any, _: any, ctx: any) =>
-              recording(new FileDriver(manager.config, location, ctx.logger), calls)
-            )
+            .extend('recording', (manager: any, _: any, ctx: any) => {
+              const { ageMs, refreshAfterMs } = manager.config
+              const options = { location, ageMs, refreshAfterMs }
+              return recording(new FileDriver(options, runtime, ctx.logger), calls)
+            })
         },
       }
     )
@@ -104,6 +110,7 @@ test.group('hostile session cookies: a fresh session, no driver call', (group) =
     await app.listen()
     return async () => {
       await app.close()
+      await runtime.worker.close()
       await remove(location)
       for (const file of escapeTargets()) {
         await fs.rm(file, { force: true })

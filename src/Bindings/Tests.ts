@@ -5,7 +5,8 @@
 /// <reference path="../../adonis-typings/index.ts" />
 
 import { inspect } from 'util'
-import { SessionManager } from '../SessionManager'
+import { SessionManagerContract } from '@ioc:Adonis/Addons/Session'
+import { SessionRuntimeException } from '../errors'
 
 /**
  * Session helpers for `@japa/api-client` requests and responses. They work
@@ -15,7 +16,7 @@ export function defineTestsBindings(
   ApiRequest: any,
   ApiResponse: any,
   ApiClient: any,
-  Session: SessionManager
+  Session: SessionManagerContract
 ) {
   ApiRequest.getter(
     'sessionClient',
@@ -27,7 +28,7 @@ export function defineTestsBindings(
 
   ApiRequest.macro('session', function session(this: any, values: Record<string, any>) {
     if (!this.sessionClient.isEnabled()) {
-      throw new Error('Cannot set session. Make sure to enable it inside "config/session" file')
+      throw SessionRuntimeException.disabledForTests('session')
     }
     this.sessionClient.merge(values)
     return this
@@ -37,9 +38,7 @@ export function defineTestsBindings(
     'flashMessages',
     function flashMessages(this: any, messages: Record<string, any>) {
       if (!this.sessionClient.isEnabled()) {
-        throw new Error(
-          'Cannot set flash messages. Make sure to enable the session inside "config/session" file'
-        )
+        throw SessionRuntimeException.disabledForTests('flash messages')
       }
       this.sessionClient.flashMessages.merge(messages)
       return this

@@ -10,13 +10,13 @@ import {
   SessionContract,
   SessionDriverContract,
   SessionMutation,
-  SessionUpdater,
 } from '@ioc:Adonis/Addons/Session'
 import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
 import { FLASH_KEY, applyMutations, copyOf, inPlaceEdits } from '../Store/mutations'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { SessionRuntimeException } from '../errors'
 import { generateSessionId } from '../SessionId'
+import { SessionChange, applyChange } from '../Drivers/Shared/change'
 import { SessionCookies } from '../Cookies'
 import debug from '../debug'
 
@@ -429,21 +429,19 @@ export class Session implements SessionContract {
    */
   private async persist(changes: SessionMutation[]) {
     if (typeof this.driver.update === 'function') {
-      const read = this.readValues
-      const updater: SessionUpdater = (current) => applyMutations(current, changes)
-
       /**
        * While the store holds what this request read, the replay's result
        * is what the session holds: no need to decode and replay
        */
-      updater.fromRead = (values) => {
-        if (values !== read) {
-          return undefined
+      const change = new SessionChange(
+        (current) => applyMutations(current, changes),
+        this.readValues,
+        () => {
+          const snapshot = this.snapshot()
+          return Object.keys(snapshot).length ? copyOf(snapshot) : null
         }
-        const snapshot = this.snapshot()
-        return Object.keys(snapshot).length ? copyOf(snapshot) : null
-      }
-      await this.driver.update(this.sessionId, updater)
+      )
+      await applyChange(this.driver, this.sessionId, change)
       return
     }
     await this.driver.write(this.sessionId, this.snapshot())

@@ -2,81 +2,113 @@
  * @adonisjs/session
  */
 
-import { promises as fs } from 'fs'
+import * as fs from 'fs'
+import { dirname, join } from 'path'
+import { closeQuietly, unlinkExisting, writeAll } from './sync'
 
 /**
  * A lock file older than this belongs to a process that died mid-write and
- * is removed. A writer stalled for longer (a hung disk) could lose its lock
- * that way; a write takes milliseconds, so the margin is wide.
+ * is removed, by a writer and by the sweeper alike. A writer stalled for
+ * longer (a hung disk) could lose its lock that way; a write takes
+ * milliseconds, so the margin is wide.
  */
 export const STALE_LOCK_MS = 30_000
 
 /**
- * The lock of a session file as the sweeper takes it: `<id>.lock`, created
- * with O_EXCL, which holds across processes. The driver's writes take the
- * same lock on the file worker (fileWorker.ts), so a sweep never deletes a
- * file a write is working on.
+ * The lock file of a session: `<location>/<id>.lock`
  */
-export class SessionFileLock {
-  /**
-   * The lock file is this holder's: unlinking it after a first release
-   * could remove the lock another holder has taken since
-   */
-  private held = true
-
-  private constructor(private handle: fs.FileHandle, public readonly path: string) {}
-
-  /**
-   * Take the lock when it is free, removing a stale one first; null while
-   * another holder has it
-   */
-  public static async acquire(path: string): Promise<SessionFileLock | null> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        return new SessionFileLock(await fs.open(path, 'wx'), path)
-      } catch (error) {
-        if (error.code !== 'EEXIST') {
-          throw error
-        }
-      }
-      if (!(await removeIfStale(path))) {
-        return null
-      }
-    }
-    return null
-  }
-
-  /**
-   * Release the lock; does nothing the second time
-   */
-  public async release() {
-    if (!this.held) {
-      return
-    }
-    this.held = false
-    await this.handle.close().catch(() => {})
-    await fs.unlink(this.path).catch(ignoreMissing)
-  }
+export function lockPathFor(location: string, sessionId: string) {
+  return join(location, `${sessionId}.lock`)
 }
 
 /**
- * For `.catch()` of a removal: a file already gone is fine
+ * Remove a lock file left by a dead process: 'removed' when this call
+ * removed it, 'missing' when it is gone already, 'fresh' while it may
+ * still belong to a live writer
  */
-export function ignoreMissing(error: NodeJS.ErrnoException) {
-  if (error.code !== 'ENOENT') {
+export function removeIfStale(path: string): 'removed' | 'missing' | 'fresh' {
+  try {
+    if (Date.now() - fs.statSync(path).mtimeMs < STALE_LOCK_MS) {
+      return 'fresh'
+    }
+    return unlinkExisting(path) ? 'removed' : 'missing'
+  } catch (error) {
+    if (error.code === 'ENOENT') {
+      return 'missing'
+    }
     throw error
   }
 }
 
-async function removeIfStale(path: string): Promise<boolean> {
-  try {
-    const stats = await fs.stat(path)
-    if (Date.now() - stats.mtimeMs < STALE_LOCK_MS) {
-      return false
+/**
+ * The lock of a session file: `<id>.lock`, created with O_EXCL, which holds
+ * across processes. Synchronous, for the file worker's thread. The lock
+ * file doubles as the next content of a write that replaces the session
+ * file by rename.
+ */
+export class FileLock {
+  /**
+   * The descriptor is open / the lock file is this holder's: each ends
+   * once, so a second release cannot close or remove someone else's
+   */
+  private open = true
+  private owned = true
+
+  private constructor(public readonly fd: number, public readonly path: string) {}
+
+  /**
+   * Take the lock when it is free, removing a stale one first and making
+   * the directory when missing; null while another holder has it
+   */
+  public static acquire(path: string): FileLock | null {
+    let madeDirectory = false
+    let removedStale = false
+    for (;;) {
+      try {
+        return new FileLock(fs.openSync(path, 'wx'), path)
+      } catch (error) {
+        if (error.code === 'ENOENT' && !madeDirectory) {
+          madeDirectory = true
+          fs.mkdirSync(dirname(path), { recursive: true })
+          continue
+        }
+        if (error.code !== 'EEXIST') {
+          throw error
+        }
+        if (removedStale || removeIfStale(path) === 'fresh') {
+          return null
+        }
+        removedStale = true
+      }
     }
-    await fs.unlink(path)
-    return true
-  } catch (error) {
-    return error.code === 'ENOENT'
+  }
+
+  /**
+   * Write `contents` into the lock file and rename it over `target`: the
+   * lock ends with the rename
+   */
+  public replace(target: string, contents: Buffer) {
+    writeAll(this.fd, contents)
+    this.open = false
+    fs.closeSync(this.fd)
+    fs.renameSync(this.path, target)
+    this.owned = false
+  }
+
+  /**
+   * Give the lock up; does nothing the second time. Quiet, since it runs
+   * in cleanup, where the write's own outcome is what gets reported.
+   */
+  public release() {
+    if (this.open) {
+      this.open = false
+      closeQuietly(this.fd)
+    }
+    if (this.owned) {
+      this.owned = false
+      try {
+        unlinkExisting(this.path)
+      } catch {}
+    }
   }
 }

@@ -4,121 +4,22 @@
 
 /// <reference path="../../../adonis-typings/index.ts" />
 
-import * as crypto from 'crypto'
 import { performance } from 'perf_hooks'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
-import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
-import { SessionRuntimeException, SessionStoreUnavailableException } from '../../errors'
+import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
+import { SessionRuntimeException } from '../../errors'
 import { decodePayload, encodePayload } from '../Shared/payload'
-import { ResolvedSessionConfig } from '../../SessionManager/config'
-import { inBatch, nextValues } from '../Shared/batching'
-import { inTurn } from './pipeline'
+import { ChangeAwareDriver, SessionChange } from '../Shared/change'
+import { RedisCommands, RedisConnectionLike, RedisDriverOptions } from './connection'
+import { RedisRuntime } from './runtime'
+import { SCRIPT_NAME, hashOf } from './script'
 
-/**
- * The part of an `@adonisjs/redis` connection (plain or cluster) the driver
- * uses. Typed loosely so that apps without `@adonisjs/redis` still compile.
- */
-export type RedisConnectionLike = { connectionName?: string; ioConnection: any }
-
-/**
- * Compare-and-set, run by Redis as one atomic step: write the new payload
- * (or delete the key when it is empty) only if the stored payload still has
- * the hash the request started from. Otherwise return the stored payload, so
- * the request replays its changes onto it and tries again.
- *
- * ARGV[4] is the last moment (server clock, ms) the request still waits for
- * an answer. A command that reaches Redis later (a hung server resuming, or
- * ioredis resending it after a reconnect) belongs to a request that already
- * answered 503, and must not land: it returns {-2} and writes nothing.
- */
-const COMPARE_AND_SET = `
-if redis.replicate_commands then redis.replicate_commands() end
-local time = redis.call('TIME')
-if tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) > tonumber(ARGV[4]) then
-  return {-2}
-end
-local current = redis.pcall('GET', KEYS[1])
-if type(current) == 'table' and current.err then
-  return {-1}
-end
-local hash = ''
-if current then hash = redis.sha1hex(current) end
-if hash ~= ARGV[1] then
-  if current then return {0, current} end
-  return {0}
-end
-if ARGV[2] == '' then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
-end
-return {1}
-`
-
-const SCRIPT_NAME = 'adonisSessionCompareAndSet'
+export { RedisConnectionLike, RedisDriverOptions }
 
 /**
  * Attempts of one update before giving up under extreme contention
  */
 const MAX_ATTEMPTS = 100
-
-/**
- * How often the offset between this process' clock and Redis' is measured
- */
-const CLOCK_CHECK_MS = 60_000
-
-/**
- * ioredis clients that know the script
- */
-const scriptDefined: WeakSet<object> = new WeakSet()
-
-/**
- * Offset of Redis' clock from this process' (ms), by ioredis client
- */
-const clockOffsets: WeakMap<object, { offset: number; measuredAt: number }> = new WeakMap()
-
-/**
- * Requests waiting for an ioredis client to be ready, by client
- */
-const readyWaiters: WeakMap<object, Set<() => void>> = new WeakMap()
-
-/**
- * Calls `callback` once the client is ready; returns what stops the wait.
- * The client gets one 'ready' listener however many requests wait (one
- * each would pass Node's limit of 10 listeners and print a warning when a
- * burst of requests meets a connection that is still connecting).
- */
-function onceReady(io: any, callback: () => void): () => void {
-  const waiters = readyWaiters.get(io) || listenForReady(io)
-  waiters.add(callback)
-  return () => waiters.delete(callback)
-}
-
-/**
- * The client's one 'ready' listener, which calls the waiters it has then
- */
-function listenForReady(io: any): Set<() => void> {
-  const waiters = new Set<() => void>()
-  readyWaiters.set(io, waiters)
-  io.once('ready', () => {
-    readyWaiters.delete(io)
-    waiters.forEach((waiter) => waiter())
-  })
-  return waiters
-}
-
-/**
- * SHA-1 in hex. Node 20.12+ has a one-shot `crypto.hash`, about 2.5x
- * cheaper than a Hash object for a short payload.
- */
-const sha1: (text: string) => string =
-  typeof (crypto as any).hash === 'function'
-    ? (text) => (crypto as any).hash('sha1', text)
-    : (text) => crypto.createHash('sha1').update(text).digest('hex')
-
-function hashOf(payload: string | null) {
-  return payload === null ? '' : sha1(payload)
-}
 
 /**
  * A payload as read by this request, and the values `read()` returned for
@@ -135,17 +36,21 @@ type ReadPayload = {
  * format, with the TTL set to `age`. A read refreshes the TTL in the same
  * command (GETEX), so a request that changes nothing costs one command.
  */
-export class RedisDriver implements SessionDriverContract {
+export class RedisDriver implements ChangeAwareDriver {
   /**
    * Payload as read by this request, the base of its compare-and-set
    */
   private readPayload: ReadPayload | null = null
+  private commands: RedisCommands
 
   constructor(
-    private config: ResolvedSessionConfig,
-    private connection: RedisConnectionLike,
+    private options: RedisDriverOptions,
+    connection: RedisConnectionLike,
+    private runtime: RedisRuntime,
     private logger?: LoggerContract
-  ) {}
+  ) {
+    this.commands = new RedisCommands(connection, options, runtime)
+  }
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
     const payload = await this.getex(sessionId)
@@ -159,7 +64,12 @@ export class RedisDriver implements SessionDriverContract {
       throw SessionRuntimeException.notAnObject('redis')
     }
     const payload = encodePayload(sessionId, values)
-    await this.run('SET', (io) => io.set(sessionId, payload, 'EX', this.config.ttlSeconds))
+    const ttl = this.options.ttlSeconds
+    await this.commands.run('SET', (io) => io.set(sessionId, payload, 'EX', ttl))
+  }
+
+  public update(sessionId: string, updater: SessionUpdater): Promise<void> {
+    return this.applyChange(sessionId, new SessionChange(updater))
   }
 
   /**
@@ -167,13 +77,14 @@ export class RedisDriver implements SessionDriverContract {
    * payload read at the start of the request: one round trip when no other
    * request wrote meanwhile
    */
-  public async update(sessionId: string, updater: SessionUpdater): Promise<void> {
-    await inBatch(`redis:${this.name}:${sessionId}`, updater, (combined) =>
+  public async applyChange(sessionId: string, change: SessionChange): Promise<void> {
+    const key = `redis:${this.commands.name}:${sessionId}`
+    await this.runtime.batches.run(key, change, (combined) =>
       this.compareAndSet(sessionId, combined)
     )
   }
 
-  private async compareAndSet(sessionId: string, updater: SessionUpdater): Promise<void> {
+  private async compareAndSet(sessionId: string, change: SessionChange): Promise<void> {
     /**
      * Without a read of this id (a new or regenerated session) the key is
      * expected not to exist; when it does, the script answers with its
@@ -182,36 +93,29 @@ export class RedisDriver implements SessionDriverContract {
     const read =
       this.readPayload && this.readPayload.sessionId === sessionId ? this.readPayload : null
     let base = read ? read.payload : null
-    const offset = await this.clockOffset()
+    const offset = await this.commands.clockOffset()
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       /**
        * Until a conflict, the store holds what this request read
        */
-      const next = nextValues(updater, attempt === 0 ? read?.values : null, () =>
+      const next = change.valuesOver(attempt === 0 ? read?.values : null, () =>
         this.decode(sessionId, base)
       )
       const payload = next === null ? '' : encodePayload(sessionId, next)
-      const hash = hashOf(base)
-      const [status, current] = await this.run<[number, string?]>('EVALSHA', (io, deadline) => {
-        const lastMoment = Math.floor(
-          Date.now() + offset + (deadline - performance.now()) - this.safetyMargin()
-        )
-        return inTurn(io, (target) =>
-          target[SCRIPT_NAME](sessionId, hash, payload, this.config.ttlSeconds, lastMoment)
-        )
-      })
+      const [status, current] = await this.casScript(sessionId, hashOf(base), payload, offset)
       if (status === 1) {
         this.readPayload = { sessionId, payload: payload || null }
         return
       }
       if (status === -1) {
-        throw new SessionRuntimeException(
-          `Redis key "${sessionId}" holds a value that is not a session; refusing to overwrite it`
-        )
+        throw SessionRuntimeException.notASession(sessionId)
       }
       if (status === -2) {
-        throw this.unavailable('EVALSHA', 'ran after the request stopped waiting; nothing written')
+        throw this.commands.unavailable(
+          'EVALSHA',
+          'ran after the request stopped waiting; nothing written'
+        )
       }
       base = current ?? null
       if (attempt >= 3) {
@@ -221,8 +125,24 @@ export class RedisDriver implements SessionDriverContract {
     throw SessionRuntimeException.tooManyConflicts(sessionId)
   }
 
+  /**
+   * One run of the compare-and-set script, with the last moment it may
+   * still write on the server's clock
+   */
+  private casScript(sessionId: string, hash: string, payload: string, offset: number) {
+    const ttl = this.options.ttlSeconds
+    return this.commands.run<[number, string?]>('EVALSHA', (io, deadline) => {
+      const lastMoment = Math.floor(
+        Date.now() + offset + (deadline - performance.now()) - this.commands.safetyMargin()
+      )
+      return this.runtime.pipelines.inTurn(io, (target) =>
+        target[SCRIPT_NAME](sessionId, hash, payload, ttl, lastMoment)
+      )
+    })
+  }
+
   public async destroy(sessionId: string): Promise<void> {
-    await this.run('DEL', (io) => io.del(sessionId))
+    await this.commands.run('DEL', (io) => io.del(sessionId))
   }
 
   /**
@@ -233,7 +153,8 @@ export class RedisDriver implements SessionDriverContract {
     if (this.readPayload && this.readPayload.sessionId === sessionId) {
       return
     }
-    await this.run('EXPIRE', (io) => io.expire(sessionId, this.config.ttlSeconds))
+    const ttl = this.options.ttlSeconds
+    await this.commands.run('EXPIRE', (io) => io.expire(sessionId, ttl))
   }
 
   /**
@@ -241,9 +162,10 @@ export class RedisDriver implements SessionDriverContract {
    * string reads as no payload, with a warning
    */
   private async getex(sessionId: string) {
+    const ttl = this.options.ttlSeconds
     try {
-      return await this.run<string | null>('GETEX', (io) =>
-        inTurn(io, (target) => target.getex(sessionId, 'EX', this.config.ttlSeconds))
+      return await this.commands.run<string | null>('GETEX', (io) =>
+        this.runtime.pipelines.inTurn(io, (target) => target.getex(sessionId, 'EX', ttl))
       )
     } catch (error) {
       if (!String(error.message).startsWith('WRONGTYPE')) {
@@ -254,122 +176,9 @@ export class RedisDriver implements SessionDriverContract {
     }
   }
 
-  /**
-   * Offset of the Redis server's clock from this process' clock, measured
-   * with TIME once a minute. It turns the moment a request stops waiting into
-   * the server's clock, so a write reaching Redis after that moment (a hung
-   * server resuming, ioredis resending after a reconnect) is refused by the
-   * compare-and-set script instead of landing for a request that already
-   * answered 503.
-   */
-  private async clockOffset(): Promise<number> {
-    const io = this.connection.ioConnection
-    const known = clockOffsets.get(io)
-    if (known && Date.now() - known.measuredAt < CLOCK_CHECK_MS) {
-      return known.offset
-    }
-    let sentAt = 0
-    const [seconds, micros] = await this.run<[string, string]>('TIME', (client) => {
-      sentAt = Date.now()
-      return client.time()
-    })
-    const receivedAt = Date.now()
-    const offset =
-      Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sentAt + receivedAt) / 2
-    if (receivedAt - sentAt < this.safetyMargin()) {
-      clockOffsets.set(io, { offset, measuredAt: receivedAt })
-    }
-    return offset
-  }
-
-  /**
-   * Kept off the deadline given to the script: the reply of a write that
-   * runs just before the deadline still has to reach the request in time,
-   * and the clock offset is only known to within a round trip
-   */
-  private safetyMargin() {
-    return Math.min(250, Math.floor(this.config.storeTimeoutMs / 5))
-  }
-
   private decode(sessionId: string, payload: string | null) {
     return decodePayload(sessionId, payload, (reason) => {
       this.logger?.warn('ignoring unreadable session payload in redis: %s', reason)
     })
-  }
-
-  /**
-   * Runs a command once the connection is ready, failing with
-   * E_SESSION_STORE_UNAVAILABLE after `storeTimeout` instead of waiting in
-   * ioredis' offline queue for a server that is down. `deadline` (monotonic
-   * clock, ms) is when the request stops waiting for the answer.
-   */
-  private async run<T>(
-    command: string,
-    action: (io: any, deadline: number) => Promise<T>
-  ): Promise<T> {
-    const io = this.connection.ioConnection
-    const deadline = performance.now() + this.config.storeTimeoutMs
-    if (io.status !== 'ready') {
-      await this.ready(io, command)
-    }
-    if (!scriptDefined.has(io)) {
-      io.defineCommand(SCRIPT_NAME, { numberOfKeys: 1, lua: COMPARE_AND_SET })
-      scriptDefined.add(io)
-    }
-    return this.within(action(io, deadline), deadline - performance.now(), command)
-  }
-
-  /**
-   * Waits, within `storeTimeout`, for a connection that is not ready yet
-   */
-  private async ready(io: any, command: string) {
-    if (io.status === 'wait') {
-      io.connect().catch(() => {})
-    }
-    let stopWaiting = () => {}
-    const waitFor = new Promise<void>((resolve) => {
-      stopWaiting = onceReady(io, resolve)
-    })
-    try {
-      await this.within(waitFor, this.config.storeTimeoutMs, command, `connection is ${io.status}`)
-    } finally {
-      stopWaiting()
-    }
-  }
-
-  /**
-   * Settles with the command's result, or rejects with
-   * E_SESSION_STORE_UNAVAILABLE when it takes too long or the connection
-   * fails. Errors Redis itself replies with pass through unchanged.
-   */
-  private within<T>(promise: Promise<T>, ms: number, command: string, reason?: string) {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const why = `got no answer within ${this.config.storeTimeoutMs}ms`
-        reject(this.unavailable(command, reason ? `${why} (${reason})` : why))
-      }, Math.max(ms, 1))
-      promise.then(
-        (result) => {
-          clearTimeout(timer)
-          resolve(result)
-        },
-        (error) => {
-          clearTimeout(timer)
-          const replied = error && error.name === 'ReplyError'
-          reject(replied ? error : this.unavailable(command, `failed: ${error && error.message}`))
-        }
-      )
-    })
-  }
-
-  private unavailable(command: string, reason: string) {
-    return SessionStoreUnavailableException.create(
-      'redis',
-      `${command} on connection "${this.name}" ${reason}`
-    )
-  }
-
-  private get name() {
-    return this.connection.connectionName || this.config.redisConnection
   }
 }
