@@ -103,7 +103,9 @@ declare module '@ioc:Adonis/Addons/Session' {
 
   /**
    * Computes the values to store from the values currently stored (`null`
-   * when there are none). Returning `null` deletes the record.
+   * when there are none). Returning `null` deletes the record. A driver may
+   * call it more than once (again after a concurrent write), so it must not
+   * change its argument or anything else.
    */
   export type SessionUpdater = (current: Record<string, any> | null) => Record<string, any> | null
 

@@ -7,6 +7,7 @@ import { promises as fs } from 'fs'
 import { remove } from 'fs-extra'
 import { test } from '@japa/runner'
 import { driverContract } from './helpers/contract'
+import { captureLogs } from './helpers/logs'
 import { setupApp, tmpPath, SESSION_DEFAULTS, APP_KEY, TestApp } from './helpers/app'
 import { redisApp, redisClient } from './helpers/redis'
 import { fileApp, readSessionFile } from './helpers/file_app'
@@ -21,6 +22,7 @@ const base = SESSION_DEFAULTS
 driverContract('memory', {
   merges: true,
   setup: () => setupApp({ ...base, driver: 'memory' }),
+  driver: (app) => app.manager.createDriver(),
   async peek(_, id) {
     const entry = MemoryDriver.sessions.get(id)
     return entry ? JSON.parse(entry.json) : null
@@ -30,9 +32,17 @@ driverContract('memory', {
   },
 })
 
+const fileOf = (app: TestApp, id: string) => join(app.manager.config.file!.location, `${id}.txt`)
 driverContract('file', {
   merges: true,
-  setup: () => setupApp({ ...base, driver: 'file', file: { location: tmpPath('sessions') } }),
+  setup: (logs) =>
+    setupApp(
+      { ...base, driver: 'file', file: { location: tmpPath('sessions') } },
+      { beforeBoot: (application) => captureLogs(application, logs) }
+    ),
+  driver: (app) => app.manager.createDriver(),
+  writeRaw: (app, id, text) => fs.writeFile(fileOf(app, id), text),
+  copyStored: (app, fromId, toId) => fs.copyFile(fileOf(app, fromId), fileOf(app, toId)),
   async peek(app, id) {
     const stored = await readSessionFile(app.manager.config.file!.location, id)
     return stored && stored.message
@@ -46,7 +56,14 @@ driverContract('file', {
 const redis = redisClient()
 driverContract('redis', {
   merges: true,
-  setup: redisApp,
+  setup: (logs) => redisApp({ beforeBoot: (application) => captureLogs(application, logs) }),
+  driver: (app) => app.manager.createDriver(),
+  async writeRaw(_, id, text) {
+    await redis.set(id, text, 'EX', 60)
+  },
+  async copyStored(_, fromId, toId) {
+    await redis.set(toId, (await redis.get(fromId))!, 'EX', 60)
+  },
   async peek(_, id) {
     const raw = await redis.get(id)
     return raw ? JSON.parse(raw).message : null

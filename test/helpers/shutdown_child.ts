@@ -21,7 +21,8 @@ import { Browser } from './browser'
  */
 function leftovers() {
   const own = new Set(['TTYWrap', 'PipeWrap', 'FSReqCallback', 'SignalWrap'])
-  return process.getActiveResourcesInfo().filter((name) => !own.has(name))
+  const active: string[] = (process as any).getActiveResourcesInfo()
+  return active.filter((name) => !own.has(name))
 }
 
 async function traffic(url: string) {
