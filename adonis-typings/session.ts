@@ -104,18 +104,11 @@ declare module '@ioc:Adonis/Addons/Session' {
 
   /**
    * Computes the values to store from the values currently stored (`null`
-   * when there are none). Returning `null` deletes the record.
-   *
-   * `fromRead`, when present, is a shortcut for a driver that knows the
-   * store still holds what its `read` returned to this request: given that
-   * very object, it returns the values to store without replaying the
-   * request's changes, or `undefined` when it cannot vouch for the object
-   * (the driver then calls the updater with the stored values as usual).
+   * when there are none). Returning `null` deletes the record. A driver may
+   * call it more than once (again after a concurrent write), so it must not
+   * change its argument or anything else.
    */
-  export type SessionUpdater = {
-    (current: Record<string, any> | null): Record<string, any> | null
-    fromRead?: (read: Record<string, any>) => Record<string, any> | null | undefined
-  }
+  export type SessionUpdater = (current: Record<string, any> | null) => Record<string, any> | null
 
   /**
    * The contract every session driver implements. A new driver instance is
@@ -422,6 +415,16 @@ declare module '@ioc:Adonis/Addons/Session' {
   }
 
   /**
+   * Deletes the file driver's expired sessions (`node ace session:gc`)
+   */
+  export interface SessionSweeperContract {
+    /**
+     * Delete every expired session file; resolves with the number deleted
+     */
+    sweep(): Promise<number>
+  }
+
+  /**
    * The session manager, bound to `Adonis/Addons/Session`
    */
   export interface SessionManagerContract {
@@ -432,6 +435,23 @@ declare module '@ioc:Adonis/Addons/Session' {
      * applied), the whole config an extension may read
      */
     readonly config: SessionConfig
+
+    /**
+     * Resolve the configured driver now, raising its config errors. The
+     * provider calls it once the app is ready.
+     */
+    validateDriver(): void
+
+    /**
+     * The sweeper of the built-in file driver, or null for other drivers
+     */
+    sweeper(): SessionSweeperContract | null
+
+    /**
+     * Stop what the drivers share (the file worker, pending listeners). The
+     * provider calls it when the app shuts down.
+     */
+    close(): Promise<void>
 
     /**
      * True when sessions are enabled in `config/session.ts`

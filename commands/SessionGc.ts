@@ -13,7 +13,7 @@ export default class SessionGc extends BaseCommand {
   public static settings = { loadApp: true }
 
   public async run() {
-    const manager = this.application.container.use('Adonis/Addons/Session') as any
+    const manager = this.application.container.use('Adonis/Addons/Session')
     const sweeper = manager.sweeper()
     if (!sweeper) {
       this.logger.info(

@@ -5,6 +5,7 @@
 /// <reference path="../adonis-typings/index.ts" />
 
 import { ApplicationContract } from '@ioc:Adonis/Core/Application'
+import { SessionManagerContract } from '@ioc:Adonis/Addons/Session'
 
 /**
  * Registers the session manager and, on boot, `ctx.session`, the server
@@ -13,12 +14,22 @@ import { ApplicationContract } from '@ioc:Adonis/Core/Application'
 export default class SessionProvider {
   public static needsApplication = true
 
+  /**
+   * The manager, once the container built it
+   */
+  private manager: SessionManagerContract | null = null
+
   constructor(protected app: ApplicationContract) {}
 
   public register() {
     this.app.container.singleton('Adonis/Addons/Session', () => {
       const { SessionManager } = require('../src/SessionManager')
-      return new SessionManager(this.app, this.app.config.get('session', {}))
+      const manager: SessionManagerContract = new SessionManager(
+        this.app,
+        this.app.config.get('session', {})
+      )
+      this.manager = manager
+      return manager
     })
   }
 
@@ -28,10 +39,19 @@ export default class SessionProvider {
    * first request. Extensions are registered during boot, before this.
    */
   public ready() {
-    const Session = this.app.container.use('Adonis/Addons/Session') as any
+    const Session = this.app.container.use('Adonis/Addons/Session')
     if (Session.isEnabled()) {
       Session.validateDriver()
     }
+  }
+
+  /**
+   * Close what the session drivers share, so that an app that shuts down
+   * leaves no worker thread or listener behind. Nothing is created for an
+   * app that never used the manager.
+   */
+  public async shutdown() {
+    await this.manager?.close()
   }
 
   public boot() {

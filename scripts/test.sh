@@ -68,20 +68,21 @@ check "type check (package)" npx tsc --noEmit -p tsconfig.json
 check "build" npm run --silent build
 check "type check (an app using the published types, TypeScript 4.6)" npx tsc --noEmit -p test/types/tsconfig.json
 
-if ensure_redis; then
-  summary=$(mktemp)
-  TEST_SUMMARY_FILE=$summary node -r @adonisjs/require-ts/build/register bin/test.ts "$@"
-  if [[ -s $summary ]]; then
-    passed=$((passed + $(node -p "JSON.parse(require('fs').readFileSync('$summary', 'utf8')).passed")))
-    failed=$((failed + $(node -p "JSON.parse(require('fs').readFileSync('$summary', 'utf8')).failed")))
-  else
-    echo "!! the Japa suite did not finish"
-    failed=$((failed + 1))
-  fi
-  rm -f "$summary"
+# Without Redis the suite still runs: only the Redis groups fail, each naming
+# REDIS_HOST/REDIS_PORT
+if ! ensure_redis; then
+  echo "!! running the Japa suite without Redis: the Redis groups will fail"
+fi
+summary=$(mktemp)
+TEST_SUMMARY_FILE=$summary node -r @adonisjs/require-ts/build/register bin/test.ts "$@"
+if [[ -s $summary ]]; then
+  passed=$((passed + $(node -p "JSON.parse(require('fs').readFileSync('$summary', 'utf8')).passed")))
+  failed=$((failed + $(node -p "JSON.parse(require('fs').readFileSync('$summary', 'utf8')).failed")))
 else
+  echo "!! the Japa suite did not finish"
   failed=$((failed + 1))
 fi
+rm -f "$summary"
 
 if [[ -z ${SKIP_EXAMPLE:-} && $# -eq 0 ]]; then
   example_log=$(mktemp)

@@ -22,6 +22,10 @@ export class InvalidSessionDriverException extends Exception {
       this.code
     )
   }
+
+  public static needsHttpContext(driver: string) {
+    return new this(`The ${driver} session driver needs an HTTP context`, 500, this.code)
+  }
 }
 
 /**
@@ -131,6 +135,26 @@ export class SessionRuntimeException extends Exception {
       500,
       this.code
     )
+  }
+
+  public static invalidSessionId(driver: string) {
+    return new this(`Refusing an invalid session id in the ${driver} driver`, 500, this.code)
+  }
+
+  public static notASession(key: string) {
+    return new this(
+      `Redis key "${key}" holds a value that is not a session; refusing to overwrite it`,
+      500,
+      this.code
+    )
+  }
+
+  public static disabledForTests(what: 'session' | 'flash messages') {
+    const message =
+      what === 'session'
+        ? 'Cannot set session. Make sure to enable it inside "config/session" file'
+        : 'Cannot set flash messages. Make sure to enable the session inside "config/session" file'
+    return new this(message, 500, this.code)
   }
 }
 

@@ -11,7 +11,7 @@ import { createDecipheriv, createHash } from 'crypto'
 import fc from 'fast-check'
 import { serialize as serializeCookie } from 'cookie'
 import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
-import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
+import { SessionChange } from '../src/Drivers/Shared/change'
 import { setupApp, TestApp, SESSION_DEFAULTS, APP_KEY } from './helpers/app'
 import { Browser, errorMessage, startSession } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
@@ -493,7 +493,7 @@ test.group('data cookie encryption', (group) => {
   })
 })
 
-test.group('commit shortcut (fromRead)', (group) => {
+test.group('commit shortcut (the values of an uncontended change)', (group) => {
   const checks: { route: string; read: boolean; shortcut: any; replayed: any }[] = []
   const HOUR = 60 * 60 * 1000
   let app: TestApp
@@ -516,10 +516,15 @@ test.group('commit shortcut (fromRead)', (group) => {
       return this.readValues
     }
 
-    public update(id: string, updater: SessionUpdater) {
-      const replayed = updater(super.read(id))
+    public applyChange(id: string, change: SessionChange) {
+      const replayed = change.replay(super.read(id))
       const read = this.readValues
-      const shortcut = read && updater.fromRead ? updater.fromRead(read) : undefined
+      let replayedInstead = false
+      const offered = change.valuesOver(read, () => {
+        replayedInstead = true
+        return null
+      })
+      const shortcut = replayedInstead ? undefined : offered
       checks.push({ route: this.ctx.request.url(), read: read !== null, shortcut, replayed })
       replayed === null ? this.destroy(id) : this.write(id, replayed)
     }

@@ -8,7 +8,8 @@ import { inspect } from 'util'
 import { Socket } from 'net'
 import { IncomingMessage } from 'http'
 import { HttpContextConstructorContract } from '@ioc:Adonis/Core/HttpContext'
-import { SessionManager } from '../SessionManager'
+import { SessionManagerContract } from '@ioc:Adonis/Addons/Session'
+import { SessionRuntimeException } from '../errors'
 
 /**
  * An HTTP context describing a test request (its method, path and host),
@@ -32,7 +33,7 @@ export function defineTestsBindings(
   ApiRequest: any,
   ApiResponse: any,
   ApiClient: any,
-  Session: SessionManager,
+  Session: SessionManagerContract,
   HttpContext: HttpContextConstructorContract
 ) {
   ApiRequest.getter(
@@ -45,7 +46,7 @@ export function defineTestsBindings(
 
   ApiRequest.macro('session', function session(this: any, values: Record<string, any>) {
     if (!this.sessionClient.isEnabled()) {
-      throw new Error('Cannot set session. Make sure to enable it inside "config/session" file')
+      throw SessionRuntimeException.disabledForTests('session')
     }
     this.sessionClient.merge(values)
     return this
@@ -55,9 +56,7 @@ export function defineTestsBindings(
     'flashMessages',
     function flashMessages(this: any, messages: Record<string, any>) {
       if (!this.sessionClient.isEnabled()) {
-        throw new Error(
-          'Cannot set flash messages. Make sure to enable the session inside "config/session" file'
-        )
+        throw SessionRuntimeException.disabledForTests('flash messages')
       }
       this.sessionClient.flashMessages.merge(messages)
       return this

@@ -10,13 +10,13 @@ import {
   SessionContract,
   SessionDriverContract,
   SessionMutation,
-  SessionUpdater,
 } from '@ioc:Adonis/Addons/Session'
 import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
-import { FLASH_KEY, applyMutations, copyOf, inPlaceEdits } from '../Store/mutations'
+import { FLASH_KEY, copyOf } from '../Store/mutations'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { SessionRuntimeException } from '../errors'
 import { generateSessionId } from '../SessionId'
+import { Baseline, editsSince, moveToNewId, persistChanges, replaysToSnapshot } from './persistence'
 import { SessionCookies } from '../Cookies'
 import debug from '../debug'
 
@@ -53,7 +53,7 @@ export class Session implements SessionContract {
    * recorded by then. In-place edits of such objects are found by comparing
    * against it at commit; a request that never held an object skips that.
    */
-  private baseline: { json: string; recorded: number } | null = null
+  private baseline: Baseline | null = null
 
   /**
    * Flash messages read from the store at initiate, removed at commit
@@ -148,13 +148,14 @@ export class Session implements SessionContract {
         this.cookies.writeSessionId(this.ctx.response, this.sessionId)
 
         if (this.previousSessionId) {
-          await this.moveToNewId()
+          await moveToNewId(this.driver, this.sessionId, this.previousSessionId, this.snapshot())
           return this.markCommitted()
         }
         const changes = this.changes()
         if (changes.length) {
           this.ctx.logger.trace('persist session changes with driver')
-          await this.persist(changes)
+          const snapshot = () => this.snapshot()
+          await persistChanges(this.driver, this.sessionId, changes, this.readValues, snapshot)
           return this.markCommitted()
         }
         if (!this.fresh) {
@@ -394,16 +395,9 @@ export class Session implements SessionContract {
     if (this.readonly) {
       return []
     }
-
     const changes = [...this.mutations]
-    const baseline = this.baseline
-    if (baseline) {
-      const values = this.store.all()
-      const recorded = this.mutations.slice(baseline.recorded)
-      if (recorded.length || JSON.stringify(values) !== baseline.json) {
-        const expected = applyMutations(JSON.parse(baseline.json), recorded) || {}
-        changes.push(...inPlaceEdits(expected, values))
-      }
+    if (this.baseline) {
+      changes.push(...editsSince(this.baseline, this.mutations, this.store.all()))
     }
     if (this.consumedFlash) {
       changes.push({ op: 'flashConsume', values: this.consumedFlash })
@@ -424,48 +418,6 @@ export class Session implements SessionContract {
   }
 
   /**
-   * Replay the changes onto the stored copy when the driver can, else write
-   * the whole session (the last writer wins)
-   */
-  private async persist(changes: SessionMutation[]) {
-    if (typeof this.driver.update === 'function') {
-      const read = this.readValues
-      const updater: SessionUpdater = (current) => applyMutations(current, changes)
-
-      /**
-       * While the store holds what this request read, the replay's result
-       * is what the session holds: no need to decode and replay
-       */
-      updater.fromRead = (values) => {
-        if (values !== read) {
-          return undefined
-        }
-        const snapshot = this.snapshot()
-        return Object.keys(snapshot).length ? copyOf(snapshot) : null
-      }
-      await this.driver.update(this.sessionId, updater)
-      return
-    }
-    await this.driver.write(this.sessionId, this.snapshot())
-  }
-
-  /**
-   * After `regenerate()`: the data goes under the new id, then the old
-   * record is destroyed
-   */
-  private async moveToNewId() {
-    const values = this.snapshot()
-    const empty = Object.keys(values).length === 0
-    if (typeof this.driver.update === 'function') {
-      await this.driver.update(this.sessionId, () => (empty ? null : values))
-    } else if (!empty) {
-      await this.driver.write(this.sessionId, values)
-    }
-    await this.driver.destroy(this.previousSessionId!)
-    debug('moved session data to a regenerated id')
-  }
-
-  /**
    * Templates get a read-only `session` and the `flashMessages`
    */
   private shareLocalsWithView() {
@@ -482,15 +434,4 @@ export class Session implements SessionContract {
       },
     })
   }
-}
-
-/**
- * Whether replaying a request's changes onto the values it read gives what
- * the session holds at the end of the request. It does, except for flash
- * messages stored as something else than a non-empty object: the request
- * drops those on reading but has no change that removes them.
- */
-function replaysToSnapshot(values: Record<string, any>): boolean {
-  const flash = values[FLASH_KEY]
-  return flash === undefined || (isPlainObject(flash) && Object.keys(flash).length > 0)
 }

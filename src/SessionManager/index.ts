@@ -25,10 +25,13 @@ import { ReadonlySession, readWithoutTouch } from '../Session/Readonly'
 import { generateSessionId } from '../SessionId'
 import { SessionClient } from '../Client'
 import { CookieDriver } from '../Drivers/Cookie'
-import { FileDriver } from '../Drivers/File'
-import { FileSweeper } from '../Drivers/FileSweeper'
+import { FileDriver, FileRuntime } from '../Drivers/File'
+import { FileSweeper } from '../Drivers/File/Sweeper'
+import { FileWorkerClient } from '../Drivers/File/WorkerClient'
 import { MemoryDriver } from '../Drivers/Memory'
 import { RedisDriver, RedisConnectionLike } from '../Drivers/Redis'
+import { RedisRuntime } from '../Drivers/Redis/runtime'
+import { UpdateBatches } from '../Drivers/Shared/batching'
 
 /**
  * Builds a driver for one request; `ctx` is absent for the test client
@@ -36,9 +39,10 @@ import { RedisDriver, RedisConnectionLike } from '../Drivers/Redis'
 type DriverFactory = (ctx?: HttpContextContract) => SessionDriverContract
 
 /**
- * Owns the normalised config and the parts shared by every request (cookie
- * caches, file sweeper, redis connection), and creates one Session per
- * request with a fresh driver.
+ * Owns the normalised config and the parts shared by every request of the
+ * app (cookie caches, update batches, the file worker and sweeper, the
+ * redis pipelines and scripts), closes them with `close()`, and creates one
+ * Session per request with a fresh driver.
  */
 export class SessionManager implements SessionManagerContract {
   /**
@@ -54,6 +58,9 @@ export class SessionManager implements SessionManagerContract {
   private extendedDrivers: Map<string, ExtendCallback> = new Map()
   private factory: DriverFactory | null = null
   private fileSweeper: FileSweeper | null = null
+  private batches = new UpdateBatches()
+  private fileRuntime: FileRuntime | null = null
+  private redisRuntime: RedisRuntime | null = null
 
   /**
    * The built-in drivers by name. `extend()` under the same name wins.
@@ -193,8 +200,27 @@ export class SessionManager implements SessionManagerContract {
     if (this.config.driver !== 'file' || this.extendedDrivers.has('file')) {
       return null
     }
-    this.fileSweeper = this.fileSweeper || new FileSweeper(this.fileLocation(), this.config.ageMs)
+    this.fileSweeper =
+      this.fileSweeper ||
+      new FileSweeper(this.fileLocation(), this.config.ageMs, this.fileDrivers().worker)
     return this.fileSweeper
+  }
+
+  /**
+   * Stop what the drivers share: the file worker, the redis listeners.
+   * Called by the provider when the app shuts down.
+   */
+  public async close(): Promise<void> {
+    this.redisRuntime?.close()
+    await this.fileRuntime?.worker.close()
+  }
+
+  private fileDrivers(): FileRuntime {
+    this.fileRuntime = this.fileRuntime || {
+      worker: new FileWorkerClient(),
+      batches: this.batches,
+    }
+    return this.fileRuntime
   }
 
   private resolveFactory(): DriverFactory {
@@ -223,7 +249,7 @@ export class SessionManager implements SessionManagerContract {
   private cookieFactory(): DriverFactory {
     return (ctx) => {
       if (!ctx) {
-        throw new InvalidSessionDriverException('The cookie driver needs an HTTP context')
+        throw InvalidSessionDriverException.needsHttpContext('cookie')
       }
       return new CookieDriver(this.config, this.cookies, ctx)
     }
@@ -238,15 +264,16 @@ export class SessionManager implements SessionManagerContract {
   }
 
   private fileFactory(): DriverFactory {
-    const location = this.fileLocation()
+    const { ageMs, refreshAfterMs, gcProbability } = this.config
+    const options = { location: this.fileLocation(), ageMs, refreshAfterMs }
     const sweeper = this.sweeper()!
+    const runtime = this.fileDrivers()
     const logger = this.application.logger
-    const probability = this.config.gcProbability
     return (ctx) => {
-      if (probability > 0 && Math.random() < probability) {
+      if (gcProbability > 0 && Math.random() < gcProbability) {
         sweeper.schedule()
       }
-      return new FileDriver(this.config, location, ctx ? ctx.logger : logger)
+      return new FileDriver(options, runtime, ctx ? ctx.logger : logger)
     }
   }
 
@@ -265,9 +292,13 @@ export class SessionManager implements SessionManagerContract {
 
     const redis = container.use('Adonis/Addons/Redis') as any
     const logger = this.application.logger
+    const { ttlSeconds, storeTimeoutMs } = this.config
+    const options = { connection: name, ttlSeconds, storeTimeoutMs }
+    this.redisRuntime = this.redisRuntime || new RedisRuntime(this.batches)
+    const runtime = this.redisRuntime
     return (ctx) => {
       const connection: RedisConnectionLike = redis.connection(name)
-      return new RedisDriver(this.config, connection, ctx ? ctx.logger : logger)
+      return new RedisDriver(options, connection, runtime, ctx ? ctx.logger : logger)
     }
   }
 }

@@ -5,19 +5,15 @@
 import { join } from 'path'
 import { performance } from 'perf_hooks'
 import { promises as fs } from 'fs'
-import { SessionFileLock } from './fileLock'
-import { isValidSessionId } from '../SessionId'
-import debug from '../debug'
+import { lockPathFor } from './lock'
+import { FileWorkerClient } from './WorkerClient'
+import { isValidSessionId } from '../../SessionId'
+import debug from '../../debug'
 
 /**
  * Files looked at in parallel, between two yields to the event loop
  */
 const BATCH_SIZE = 32
-
-/**
- * Leftover lock files (a process died mid-write) are removed once this old
- */
-const LEFTOVER_LOCK_AGE = 60 * 60 * 1000
 
 /**
  * Background sweeps start at most this often, whatever `gcProbability`
@@ -26,15 +22,17 @@ const LEFTOVER_LOCK_AGE = 60 * 60 * 1000
 const MIN_SWEEP_INTERVAL_MS = 60 * 1000
 
 /**
- * Deletes expired session files. A sweep runs in the background, one at a
- * time per location, in small batches that yield to the event loop, and
- * skips a session whose lock is held: a request writing it wins.
+ * Deletes expired session files, and lock files left by dead processes
+ * (the writers' staleness rule, see lock.ts). A sweep runs in the
+ * background, one at a time per location, in small batches that yield to
+ * the event loop; the file work runs on the driver's worker, under the
+ * writers' lock, so it skips a session a request is writing.
  */
 export class FileSweeper {
   private running: Promise<number> | null = null
   private lastStartedAt = -Infinity
 
-  constructor(private location: string, private ageMs: number) {}
+  constructor(private location: string, private ageMs: number, private worker: FileWorkerClient) {}
 
   /**
    * Start a sweep unless one is running or one started less than
@@ -86,42 +84,18 @@ export class FileSweeper {
   }
 
   private async sweepOne(name: string): Promise<boolean> {
-    const file = join(this.location, name)
+    const ageMs = this.ageMs
     if (name.endsWith('.lock')) {
-      return this.removeIfOlder(file, LEFTOVER_LOCK_AGE)
+      const lock = join(this.location, name)
+      return (await this.worker.sweep({ op: 'sweep', lock, ageMs })).deleted
     }
-    if (!name.endsWith('.txt') || !isValidSessionId(name.slice(0, -4))) {
+    const sessionId = name.slice(0, -4)
+    if (!name.endsWith('.txt') || !isValidSessionId(sessionId)) {
       return false
     }
-    if (!(await this.isOlder(file, this.ageMs))) {
-      return false
-    }
-
-    const lock = await SessionFileLock.acquire(`${file.slice(0, -4)}.lock`).catch(() => null)
-    if (!lock) {
-      return false
-    }
-    try {
-      return await this.removeIfOlder(file, this.ageMs)
-    } finally {
-      await lock.release().catch(() => {})
-    }
-  }
-
-  private async isOlder(file: string, ageMs: number) {
-    try {
-      const stats = await fs.stat(file)
-      return stats.mtimeMs + ageMs <= Date.now()
-    } catch {
-      return false
-    }
-  }
-
-  private async removeIfOlder(file: string, ageMs: number) {
-    if (!(await this.isOlder(file, ageMs))) {
-      return false
-    }
-    await fs.rm(file, { force: true })
-    return true
+    const file = join(this.location, name)
+    const lock = lockPathFor(this.location, sessionId)
+    const result = await this.worker.sweep({ op: 'sweep', file, lock, ageMs }).catch(() => null)
+    return !!result && result.deleted
   }
 }

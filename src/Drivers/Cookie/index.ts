@@ -2,13 +2,31 @@
  * @adonisjs/session
  */
 
-/// <reference path="../../adonis-typings/index.ts" />
+/// <reference path="../../../adonis-typings/index.ts" />
 
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
-import { ResolvedSessionConfig } from '../SessionManager/config'
-import { SessionRuntimeException } from '../errors'
-import { SessionCookies } from '../Cookies'
+import { RequestContract } from '@ioc:Adonis/Core/Request'
+import { ResponseContract } from '@ioc:Adonis/Core/Response'
+import { SessionRuntimeException } from '../../errors'
+
+/**
+ * How long a data cookie lives, and after how much of that it is re-issued
+ */
+export type CookieDriverOptions = { ageMs: number; refreshAfterMs: number }
+
+/**
+ * What the driver needs of the session cookies (the manager's
+ * SessionCookies): read, send and clear the encrypted data cookie
+ */
+export interface DataCookies {
+  readData(
+    request: RequestContract,
+    sessionId: string
+  ): { values: Record<string, any>; expiresAt: number } | null
+  writeData(response: ResponseContract, sessionId: string, values: Record<string, any>): void
+  clearData(response: ResponseContract, sessionId: string): void
+}
 
 /**
  * Keeps the session values in an encrypted cookie named after the session
@@ -19,8 +37,8 @@ export class CookieDriver implements SessionDriverContract {
   private expiresAt: number | null = null
 
   constructor(
-    private config: ResolvedSessionConfig,
-    private cookies: SessionCookies,
+    private options: CookieDriverOptions,
+    private cookies: DataCookies,
     private ctx: HttpContextContract
   ) {}
 
@@ -66,8 +84,8 @@ export class CookieDriver implements SessionDriverContract {
       this.destroy(sessionId)
       return
     }
-    const elapsed = this.config.ageMs - (this.expiresAt - Date.now())
-    if (elapsed < this.config.refreshAfterMs) {
+    const elapsed = this.options.ageMs - (this.expiresAt - Date.now())
+    if (elapsed < this.options.refreshAfterMs) {
       return
     }
     const data = this.cookies.readData(this.ctx.request, sessionId)

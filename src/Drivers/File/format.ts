@@ -12,6 +12,11 @@ const CHECK_FIELD = '{"check":"'
 const CHECK_LENGTH = 16
 const HEADER_LENGTH = CHECK_FIELD.length + CHECK_LENGTH + 2
 
+/**
+ * The largest session file written in place: one page
+ */
+const IN_PLACE_MAX_BYTES = 4096
+
 function checksum(text: string) {
   return createHash('sha1').update(text).digest('base64url').slice(0, CHECK_LENGTH)
 }
@@ -52,4 +57,23 @@ export function unseal(raw: string): string | false {
   const intact =
     text.startsWith('",', HEADER_LENGTH - 2) && checksum(text.slice(HEADER_LENGTH)) === check
   return intact ? text : false
+}
+
+/**
+ * Written in place only over a sealed content (so a reader that races the
+ * write sees a failed check, even over a file 6.4 wrote), when it fits, and
+ * within one page: a single-page write is never left half-done by a killed
+ * process, a multi-page one can be. Anything else takes the rename path.
+ */
+export function fitsInPlace(length: number, current: { text: string | false; size: number }) {
+  const sealed = current.text === false || isSealed(current.text)
+  return sealed && length <= current.size && current.size <= IN_PLACE_MAX_BYTES
+}
+
+/**
+ * The size a file written whole gets: room for the session to grow a little
+ * before the next write has to take the rename path again
+ */
+export function withHeadroom(length: number) {
+  return Math.ceil((length + 64) / 256) * 256
 }

@@ -16,11 +16,6 @@ type Pending = {
 }
 
 /**
- * Commands waiting for the end of this turn of the event loop, per connection
- */
-const pendingCommands: WeakMap<object, Pending[]> = new WeakMap()
-
-/**
  * Sends a session command together with the other session commands of the
  * same turn of the event loop: the reads (GETEX) and writes (the
  * compare-and-set script) of the requests that arrived together go to Redis
@@ -32,23 +27,32 @@ const pendingCommands: WeakMap<object, Pending[]> = new WeakMap()
  * sends every command by itself, since a pipeline there must stay within
  * one slot.
  */
-export function inTurn<T>(io: any, command: RedisCommand): Promise<T> {
-  if (io.isCluster) {
-    return command(io)
-  }
-  return new Promise((resolve, reject) => {
-    let pending = pendingCommands.get(io)
-    if (!pending) {
-      pending = []
-      pendingCommands.set(io, pending)
-      setImmediate(flush, io, pending)
+export class CommandPipelines {
+  /**
+   * Commands waiting for the end of this turn of the event loop, per connection
+   */
+  private pending: WeakMap<object, Pending[]> = new WeakMap()
+
+  public inTurn<T>(io: any, command: RedisCommand): Promise<T> {
+    if (io.isCluster) {
+      return command(io)
     }
-    pending.push({ command, resolve, reject })
-  })
+    return new Promise((resolve, reject) => {
+      let pending = this.pending.get(io)
+      if (!pending) {
+        pending = []
+        this.pending.set(io, pending)
+        setImmediate(() => {
+          this.pending.delete(io)
+          flush(io, pending!)
+        })
+      }
+      pending.push({ command, resolve, reject })
+    })
+  }
 }
 
 function flush(io: any, pending: Pending[]) {
-  pendingCommands.delete(io)
   const failAll = (error: unknown) => pending.forEach((waiting) => waiting.reject(error))
   try {
     if (pending.length === 1) {

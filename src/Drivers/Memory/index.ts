@@ -2,10 +2,10 @@
  * @adonisjs/session
  */
 
-/// <reference path="../../adonis-typings/index.ts" />
+/// <reference path="../../../adonis-typings/index.ts" />
 
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
-import { SessionRuntimeException } from '../errors'
+import { SessionRuntimeException } from '../../errors'
 
 type Entry = { json: string; expiresAt: number }
 

@@ -2,30 +2,38 @@
  * @adonisjs/session
  */
 
-/// <reference path="../../adonis-typings/index.ts" />
+/// <reference path="../../../adonis-typings/index.ts" />
 
 import { join } from 'path'
 import { promises as fs } from 'fs'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
-import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
-import { SessionRuntimeException, SessionStoreUnavailableException } from '../errors'
-import { decodePayload, encodePayload } from '../Payload'
-import { isValidSessionId } from '../SessionId'
-import { ResolvedSessionConfig } from '../SessionManager/config'
-import { ignoreMissing } from './fileLock'
-import { CommitResult, FileContent, fileWorker, toError } from './fileWorker'
-import { isSealed, seal, unseal } from './fileFormat'
-import { inBatch, nextValues } from './queue'
+import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
+import { SessionRuntimeException, SessionStoreUnavailableException } from '../../errors'
+import { decodePayload, encodePayload } from '../Shared/payload'
+import { ChangeAwareDriver, SessionChange } from '../Shared/change'
+import { UpdateBatches } from '../Shared/batching'
+import { isValidSessionId } from '../../SessionId'
+import { lockPathFor } from './lock'
+import { FileContent, ignoreMissing } from './sync'
+import { CommitJob, CommitResult } from './jobs'
+import { FileWorkerClient } from './WorkerClient'
+import { fitsInPlace, seal, unseal, withHeadroom } from './format'
+
+/**
+ * What the file driver is built from: where the files live and how long a
+ * session lives
+ */
+export type FileDriverOptions = { location: string; ageMs: number; refreshAfterMs: number }
+
+/**
+ * The parts the manager shares between the file drivers of one app
+ */
+export type FileRuntime = { worker: FileWorkerClient; batches: UpdateBatches }
 
 /**
  * How long a write waits for another process holding the session's lock
  */
 const LOCK_WAIT_MS = 5000
-
-/**
- * The largest session file written in place: one page
- */
-const IN_PLACE_MAX_BYTES = 4096
 
 /**
  * How often a read that caught a write half-way tries again
@@ -55,7 +63,7 @@ type Base = FileContent & { text: string | false; expired: boolean }
  * plus an integrity check (see `seal`). Expiry is the file's modification
  * time plus `age`: `touch` moves it forward without rewriting the data.
  *
- * The system calls run on a worker thread (see fileWorker.ts), batched per
+ * The system calls run on a worker thread (see worker.ts), batched per
  * turn of the event loop. Every write holds the session's lock file
  * (`<id>.lock`, O_EXCL), so writes are serialised across processes, and
  * checks under it that the file still holds what the request read. A new
@@ -68,12 +76,12 @@ type Base = FileContent & { text: string | false; expired: boolean }
  * rename path, so a full disk fails the write and leaves the previous
  * content intact.
  */
-export class FileDriver implements SessionDriverContract {
+export class FileDriver implements ChangeAwareDriver {
   private snapshot: Snapshot | null = null
 
   constructor(
-    private config: ResolvedSessionConfig,
-    private location: string,
+    private options: FileDriverOptions,
+    private runtime: FileRuntime,
     private logger?: LoggerContract
   ) {}
 
@@ -93,13 +101,19 @@ export class FileDriver implements SessionDriverContract {
     await this.update(sessionId, () => values)
   }
 
+  public update(sessionId: string, updater: SessionUpdater): Promise<void> {
+    return this.applyChange(sessionId, new SessionChange(updater))
+  }
+
   /**
    * Apply the request's changes, together with those of other requests of
-   * this process waiting on the same session (see inBatch)
+   * this app waiting on the same session (see UpdateBatches)
    */
-  public async update(sessionId: string, updater: SessionUpdater): Promise<void> {
+  public async applyChange(sessionId: string, change: SessionChange): Promise<void> {
     const file = this.pathFor(sessionId)
-    await inBatch(file, updater, (combined) => this.replace(sessionId, file, combined))
+    await this.runtime.batches.run(file, change, (combined) =>
+      this.replace(sessionId, file, combined)
+    )
   }
 
   /**
@@ -109,58 +123,56 @@ export class FileDriver implements SessionDriverContract {
    * time the lock is held, the worker answers with that content (keeping the
    * lock) and they are applied again to it.
    */
-  private async replace(sessionId: string, file: string, updater: SessionUpdater) {
+  private async replace(sessionId: string, file: string, change: SessionChange) {
     const known = this.snapshot?.sessionId === sessionId ? this.snapshot : null
-    let base: Base | null = known && {
-      ...known,
-      expired: known.mtimeMs + this.config.ageMs <= Date.now(),
-    }
-    let token = 0
-    const lock = join(this.location, `${sessionId}.lock`)
+    const lock = lockPathFor(this.options.location, sessionId)
     const deadline = Date.now() + LOCK_WAIT_MS
+    let base: Base | null = known && this.toBase(known, known.text)
+    let read = known?.values
+    let token = 0
     try {
-      let job = this.commitJob(sessionId, file, lock, base, updater, known?.values)
       for (let attempt = 0; ; attempt++) {
-        const kept = token
-        token = 0
-        const result: CommitResult = await fileWorker.commit({ ...job, token: kept })
-        if ('error' in result) {
-          throw toError(result.error)
-        }
+        const job = this.commitJob(sessionId, file, lock, base, change, read)
+        const result: CommitResult = await this.runtime.worker.commit({ ...job, token })
+        token = 'conflict' in result ? result.token : 0
         if ('done' in result) {
           break
         }
+        if (Date.now() >= deadline) {
+          throw this.lockTimeout('busy' in result, lock, file)
+        }
         if ('busy' in result) {
-          if (Date.now() >= deadline) {
-            throw SessionStoreUnavailableException.create(
-              'file',
-              `session file is locked by another request for over ${LOCK_WAIT_MS}ms (${lock})`
-            )
-          }
           await new Promise((resolve) => setTimeout(resolve, Math.min(2 + attempt * 2, 25)))
           continue
         }
-        token = result.token
-        if (Date.now() >= deadline) {
-          throw SessionStoreUnavailableException.create(
-            'file',
-            `session file kept changing under the lock for over ${LOCK_WAIT_MS}ms (${file}); is a process without the lock (6.4) writing it?`
-          )
-        }
-        base = result.conflict && {
-          ...result.conflict,
-          text: unseal(result.conflict.raw),
-          expired: result.conflict.mtimeMs + this.config.ageMs <= Date.now(),
-        }
-        job = this.commitJob(sessionId, file, lock, base, updater)
+        base = result.conflict && this.toBase(result.conflict, unseal(result.conflict.raw))
+        read = undefined
       }
     } catch (error) {
       if (token) {
-        fileWorker.release({ op: 'release', token, lock }).catch(() => {})
+        this.runtime.worker.release({ op: 'release', token, lock }).catch(() => {})
       }
       throw this.unavailable(error)
     }
     this.snapshot = null
+  }
+
+  private toBase(content: FileContent, text: string | false): Base {
+    const { raw, size, mtimeMs } = content
+    return { raw, size, mtimeMs, text, expired: mtimeMs + this.options.ageMs <= Date.now() }
+  }
+
+  /**
+   * Why a write gave up: the lock stayed taken, or the file kept changing
+   * under it
+   */
+  private lockTimeout(busy: boolean, lock: string, file: string) {
+    return SessionStoreUnavailableException.create(
+      'file',
+      busy
+        ? `session file is locked by another request for over ${LOCK_WAIT_MS}ms (${lock})`
+        : `session file kept changing under the lock for over ${LOCK_WAIT_MS}ms (${file}); is a process without the lock (6.4) writing it?`
+    )
   }
 
   /**
@@ -173,17 +185,17 @@ export class FileDriver implements SessionDriverContract {
     file: string,
     lock: string,
     base: Base | null,
-    updater: SessionUpdater,
+    change: SessionChange,
     read?: Record<string, any> | null
-  ) {
+  ): Omit<CommitJob, 'token'> {
     const unexpired = base && !base.expired ? base : null
-    const next = nextValues(updater, unexpired && read, () =>
+    const next = change.valuesOver(unexpired && read, () =>
       unexpired ? this.decode(sessionId, unexpired.text) : null
     )
     const text = next === null ? null : seal(encodePayload(sessionId, next))
     const length = text === null ? 0 : Buffer.byteLength(text)
     return {
-      op: 'commit' as const,
+      op: 'commit',
       file,
       lock,
       expect: base ? base.raw : null,
@@ -211,16 +223,14 @@ export class FileDriver implements SessionDriverContract {
     if (!snapshot || snapshot.sessionId !== sessionId) {
       return
     }
-    if (Date.now() - snapshot.mtimeMs < this.config.refreshAfterMs) {
+    if (Date.now() - snapshot.mtimeMs < this.options.refreshAfterMs) {
       return
     }
     const now = new Date()
     try {
-      await fs.utimes(this.pathFor(sessionId), now, now)
+      await fs.utimes(this.pathFor(sessionId), now, now).catch(ignoreMissing)
     } catch (error) {
-      if (error.code !== 'ENOENT') {
-        throw this.unavailable(error)
-      }
+      throw this.unavailable(error)
     }
   }
 
@@ -230,9 +240,9 @@ export class FileDriver implements SessionDriverContract {
    */
   private pathFor(sessionId: string) {
     if (!isValidSessionId(sessionId)) {
-      throw new SessionRuntimeException('Refusing an invalid session id in the file driver')
+      throw SessionRuntimeException.invalidSessionId('file')
     }
-    return join(this.location, `${sessionId}.txt`)
+    return join(this.options.location, `${sessionId}.txt`)
   }
 
   /**
@@ -243,13 +253,10 @@ export class FileDriver implements SessionDriverContract {
   private async readSnapshot(sessionId: string): Promise<Snapshot | null> {
     const file = this.pathFor(sessionId)
     for (let attempt = 0; ; attempt++) {
-      const result = await fileWorker.read({ op: 'read', file }).catch((error) => {
+      const result = await this.runtime.worker.read({ op: 'read', file }).catch((error) => {
         throw this.unavailable(error)
       })
-      if ('error' in result) {
-        throw this.unavailable(toError(result.error))
-      }
-      if ('missing' in result || result.mtimeMs + this.config.ageMs <= Date.now()) {
+      if ('missing' in result || result.mtimeMs + this.options.ageMs <= Date.now()) {
         return null
       }
       const text = unseal(result.raw)
@@ -288,26 +295,7 @@ export class FileDriver implements SessionDriverContract {
       : `${error.code || 'error'}: ${error.message}`
     return SessionStoreUnavailableException.create(
       'file',
-      `${message} (file.location "${this.location}")`
+      `${message} (file.location "${this.options.location}")`
     )
   }
-}
-
-/**
- * Written in place only over a sealed content (so a reader that races the
- * write sees a failed check, even over a file 6.4 wrote), when it fits, and
- * within one page: a single-page write is never left half-done by a killed
- * process, a multi-page one can be. Anything else takes the rename path.
- */
-function fitsInPlace(length: number, current: Base) {
-  const sealed = current.text === false || isSealed(current.text)
-  return sealed && length <= current.size && current.size <= IN_PLACE_MAX_BYTES
-}
-
-/**
- * The size a file written whole gets: room for the session to grow a little
- * before the next write has to take the rename path again
- */
-function withHeadroom(length: number) {
-  return Math.ceil((length + 64) / 256) * 256
 }

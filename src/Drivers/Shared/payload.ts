@@ -2,7 +2,7 @@
  * @adonisjs/session
  */
 
-import { isPlainObject } from './Store'
+import { isPlainObject } from '../../Store'
 
 /**
  * The one place where the file and redis drivers turn session values into

@@ -1,0 +1,189 @@
+/*
+ * @adonisjs/session
+ *
+ * Every error of the package: its code, its status and its message,
+ * exactly, so that a reworded error is a conscious change
+ */
+
+import { test } from '@japa/runner'
+import * as errors from '../src/errors'
+
+const {
+  InvalidSessionDriverException,
+  InvalidSessionConfigException,
+  SessionRuntimeException,
+  SessionCookieTooLargeException,
+  SessionStoreUnavailableException,
+} = errors
+
+type Case = [name: string, error: any, code: string, status: number, message: string]
+
+const CONFIG = 'E_INVALID_SESSION_DRIVER_CONFIG'
+const RUNTIME = 'E_RUNTIME_EXCEPTION'
+
+const cases: Case[] = [
+  [
+    'InvalidSessionDriverException.unknown',
+    InvalidSessionDriverException.unknown('mongo'),
+    'E_INVALID_SESSION_DRIVER',
+    500,
+    '"mongo" is not a valid session driver. Use one of cookie, file, redis, memory or register it with Session.extend() before the first request',
+  ],
+  [
+    'InvalidSessionDriverException.needsHttpContext',
+    InvalidSessionDriverException.needsHttpContext('cookie'),
+    'E_INVALID_SESSION_DRIVER',
+    500,
+    'The cookie session driver needs an HTTP context',
+  ],
+  [
+    'InvalidSessionConfigException.missingDriver',
+    InvalidSessionConfigException.missingDriver(),
+    CONFIG,
+    500,
+    'Missing "driver" for session inside "config/session" file. Set it, for example from the SESSION_DRIVER environment variable',
+  ],
+  [
+    'InvalidSessionConfigException.invalid',
+    InvalidSessionConfigException.invalid('age', 'expected a duration'),
+    CONFIG,
+    500,
+    'Invalid "age" for session inside "config/session" file: expected a duration',
+  ],
+  [
+    'InvalidSessionConfigException.missingFileLocation',
+    InvalidSessionConfigException.missingFileLocation(),
+    CONFIG,
+    500,
+    'Missing "file.location" for session file driver inside "config/session" file',
+  ],
+  [
+    'InvalidSessionConfigException.missingRedisConnection',
+    InvalidSessionConfigException.missingRedisConnection(),
+    CONFIG,
+    500,
+    'Missing "redisConnection" for session redis driver inside "config/session" file',
+  ],
+  [
+    'InvalidSessionConfigException.redisNotInstalled',
+    InvalidSessionConfigException.redisNotInstalled(),
+    CONFIG,
+    500,
+    'Install and configure "@adonisjs/redis" to use the redis driver for sessions (npm i @adonisjs/redis, then node ace configure @adonisjs/redis)',
+  ],
+  [
+    'InvalidSessionConfigException.unknownRedisConnection',
+    InvalidSessionConfigException.unknownRedisConnection('cache'),
+    CONFIG,
+    500,
+    'Redis connection "cache" used by the session redis driver is not defined inside "config/redis" file',
+  ],
+  [
+    'SessionRuntimeException.notInitiated',
+    SessionRuntimeException.notInitiated(),
+    RUNTIME,
+    500,
+    'Session store is not initiated yet. Make sure sessions are enabled in "config/session" file and the session hook has run (or call "await session.initiate(false)")',
+  ],
+  [
+    'SessionRuntimeException.readonly',
+    SessionRuntimeException.readonly(),
+    RUNTIME,
+    500,
+    'Session store is in readonly mode and cannot be mutated',
+  ],
+  [
+    'SessionRuntimeException.notANumber',
+    SessionRuntimeException.notANumber('visits', 'increment'),
+    RUNTIME,
+    500,
+    'Cannot increment "visits", since its current value is not a number',
+  ],
+  [
+    'SessionRuntimeException.unsafeKey',
+    SessionRuntimeException.unsafeKey('a.__proto__'),
+    RUNTIME,
+    500,
+    'Cannot use "a.__proto__" as a session key: "__proto__", "constructor" and "prototype" are not allowed in key paths',
+  ],
+  [
+    'SessionRuntimeException.notAnObject',
+    SessionRuntimeException.notAnObject('file'),
+    RUNTIME,
+    500,
+    'Session file driver expects an object of values',
+  ],
+  [
+    'SessionRuntimeException.tooManyConflicts',
+    SessionRuntimeException.tooManyConflicts('abcdefghijkl'),
+    RUNTIME,
+    500,
+    'Gave up writing session "abcdef…" after too many concurrent updates',
+  ],
+  [
+    'SessionRuntimeException.invalidSessionId',
+    SessionRuntimeException.invalidSessionId('file'),
+    RUNTIME,
+    500,
+    'Refusing an invalid session id in the file driver',
+  ],
+  [
+    'SessionRuntimeException.notASession',
+    SessionRuntimeException.notASession('abc'),
+    RUNTIME,
+    500,
+    'Redis key "abc" holds a value that is not a session; refusing to overwrite it',
+  ],
+  [
+    'SessionRuntimeException.disabledForTests',
+    SessionRuntimeException.disabledForTests('session'),
+    RUNTIME,
+    500,
+    'Cannot set session. Make sure to enable it inside "config/session" file',
+  ],
+  [
+    'SessionRuntimeException.disabledForTests',
+    SessionRuntimeException.disabledForTests('flash messages'),
+    RUNTIME,
+    500,
+    'Cannot set flash messages. Make sure to enable the session inside "config/session" file',
+  ],
+  [
+    'SessionCookieTooLargeException.create',
+    SessionCookieTooLargeException.create('abc', 5000, 4096),
+    'E_SESSION_COOKIE_TOO_LARGE',
+    500,
+    'Session cookie "abc" would be 5000 bytes, over the 4096 bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file',
+  ],
+  [
+    'SessionStoreUnavailableException.create',
+    SessionStoreUnavailableException.create('redis', 'GETEX timed out'),
+    'E_SESSION_STORE_UNAVAILABLE',
+    503,
+    'Session store (redis driver) is unavailable: GETEX timed out',
+  ],
+]
+
+test.group('errors', () => {
+  for (const [name, error, code, status, message] of cases) {
+    test(`${name}: ${code}, ${status}`, ({ assert }) => {
+      assert.instanceOf(error, Error)
+      assert.equal(error.code, code)
+      assert.equal(error.status, status)
+      assert.equal(error.message, `${code}: ${message}`)
+    })
+  }
+
+  test('every factory of src/errors.ts is asserted above', ({ assert }) => {
+    const factories = Object.values(errors).flatMap((Class: any) =>
+      Object.getOwnPropertyNames(Class)
+        .filter((key) => typeof Class[key] === 'function')
+        .map((key) => `${Class.name}.${key}`)
+    )
+    const asserted = new Set(cases.map(([name]) => name))
+    assert.deepEqual(
+      factories.filter((name) => !asserted.has(name)),
+      []
+    )
+  })
+})
