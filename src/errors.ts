@@ -105,14 +105,6 @@ export class SessionRuntimeException extends Exception {
     )
   }
 
-  public static unsafeKey(key: string) {
-    return new this(
-      `Cannot use "${key}" as a session key: "__proto__", "constructor" and "prototype" are not allowed in key paths`,
-      500,
-      this.code
-    )
-  }
-
   public static notAnObject(driver: string) {
     return new this(`Session ${driver} driver expects an object of values`, 500, this.code)
   }
@@ -121,6 +113,26 @@ export class SessionRuntimeException extends Exception {
     return new this(
       `Gave up writing session "${sessionId.slice(0, 6)}…" after too many concurrent updates`,
       500,
+      this.code
+    )
+  }
+}
+
+/**
+ * A key path with a segment that could reach Object.prototype. Such keys
+ * usually come from the request, so this is a client error (400).
+ */
+export class UnsafeSessionKeyException extends Exception {
+  public static code = 'E_UNSAFE_SESSION_KEY'
+
+  /**
+   * The message names the segment but not the key: the key is the client's
+   * input and the message is what the client gets back
+   */
+  public static segment(segment: string) {
+    return new this(
+      `Session keys cannot have a "${segment}" segment: "__proto__", "constructor" and "prototype" are refused in key paths`,
+      400,
       this.code
     )
   }
