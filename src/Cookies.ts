@@ -21,12 +21,25 @@ import { DataCookieCipher, stringify } from './DataCipher'
 export const COOKIE_SIZE_LIMIT = 4096
 
 /**
- * Key inside the encrypted data cookie holding its expiry (epoch ms). Lets
- * the server refuse a replayed old cookie and know when to re-issue it.
+ * Key that data cookies written by 6.5.0 carry among the values, holding
+ * their expiry (epoch ms). Today the expiry travels in the framework's
+ * envelope only; the key is still read, and removed, so those cookies keep
+ * their expiry and never show it as a value.
  */
-const EXPIRES_AT_KEY = '__expires_at__'
+const LEGACY_EXPIRES_AT_KEY = '__expires_at__'
 
-type DecryptedData = { json: string; expiresAt: number }
+/**
+ * How far apart the legacy key and the envelope's expiry may be for the key
+ * to be that marker: both were computed in the same write, milliseconds
+ * apart. A value an app stores under that name now is left alone.
+ */
+const LEGACY_MARKER_TOLERANCE_MS = 1000
+
+/**
+ * A decrypted data cookie: the values' JSON and when it expires. `cacheable`
+ * is false when that expiry is a guess (see `toEntry`).
+ */
+type DecryptedData = { json: string; expiresAt: number; cacheable?: boolean }
 
 /**
  * The session's cookies: the signed id cookie and the cookie driver's
@@ -153,14 +166,15 @@ export class SessionCookies {
     }
 
     const key = `${sessionId}:${raw}`
-    let entry = this.decrypted.get(key)
+    let entry: DecryptedData | null | undefined = this.decrypted.get(key)
     if (entry === undefined) {
-      const message = this.encryption.decrypt(raw.slice(2), sessionId)
-      if (!isPlainObject(message)) {
+      entry = this.decrypt(sessionId, raw.slice(2))
+      if (entry === null) {
         return null
       }
-      entry = this.toEntry(message)
-      this.decrypted.set(key, entry)
+      if (entry.cacheable !== false) {
+        this.decrypted.set(key, entry)
+      }
     }
 
     if (entry.expiresAt <= Date.now()) {
@@ -171,30 +185,23 @@ export class SessionCookies {
 
   /**
    * Data cookie values decrypted elsewhere (the Japa cookie serializer),
-   * without the expiry marker, or null once expired
+   * without the legacy expiry marker, or null once it has expired
    */
   public withoutExpiry(message: Record<string, any>): Record<string, any> | null {
-    const entry = this.toEntry(message)
+    const entry = this.toEntry(message, undefined)
     return entry.expiresAt > Date.now() ? JSON.parse(entry.json) : null
   }
 
   /**
-   * The `e:` value of a data cookie holding the values
+   * The `e:` value of a data cookie holding exactly the values; the expiry
+   * is the envelope's, which `Encryption.decrypt` enforces
    */
   public encryptData(sessionId: string, values: Record<string, any>): string {
     const expiresAt = Date.now() + this.config.ageMs
-    const json = JSON.stringify(values)
-    let raw: string
-    if (this.cipher) {
-      raw = `e:${this.cipher.encryptJson(
-        withExpiry(values, json, expiresAt),
-        this.config.ageMs,
-        sessionId
-      )}`
-    } else {
-      const payload = { ...values, [EXPIRES_AT_KEY]: expiresAt }
-      raw = `e:${this.encryption.encrypt(payload, this.config.ageMs, sessionId)}`
-    }
+    const json = stringify(values)
+    const raw = this.cipher
+      ? `e:${this.cipher.encryptJson(json, expiresAt, sessionId)}`
+      : `e:${this.encryption.encrypt(values, this.config.ageMs, sessionId)}`
 
     /**
      * The browser sends this exact string back with its next request: what
@@ -226,31 +233,55 @@ export class SessionCookies {
   }
 
   /**
-   * A cookie written by 6.4 has no expiry inside: it is accepted until
-   * `legacyExpiresAt` at the latest, and reported as due for a refresh so
-   * that the request re-issues it with an expiry
+   * Decrypt a data cookie value, with our cipher when the app's Encryption
+   * is the framework's (it also gives the envelope's expiry), else with the
+   * app's Encryption (which enforces that expiry without telling it)
    */
-  private toEntry(message: Record<string, any>): DecryptedData {
-    const { [EXPIRES_AT_KEY]: expiresAt, ...values } = message
-    const known = typeof expiresAt === 'number' && Number.isFinite(expiresAt)
-    const dueForRefresh = Date.now() + this.config.ageMs - this.config.refreshAfterMs - 1
-    return {
-      json: JSON.stringify(values),
-      expiresAt: known ? expiresAt : Math.min(this.legacyExpiresAt, dueForRefresh),
+  private decrypt(sessionId: string, value: string): DecryptedData | null {
+    if (this.cipher) {
+      const opened = this.cipher.decrypt(value, sessionId)
+      return opened && isPlainObject(opened.message)
+        ? this.toEntry(opened.message, opened.expiresAt)
+        : null
     }
+    const message = this.encryption.decrypt(value, sessionId)
+    return isPlainObject(message) ? this.toEntry(message, undefined) : null
   }
-}
 
-/**
- * The JSON of the values with the expiry marker as their last key, as
- * `JSON.stringify({ ...values, [EXPIRES_AT_KEY]: expiresAt })` writes it,
- * made from the values' JSON instead of a second serialisation. Values that
- * hold the marker or a `toJSON` of their own go the long way.
- */
-function withExpiry(values: Record<string, any>, json: string, expiresAt: number): string {
-  if (EXPIRES_AT_KEY in values || typeof values.toJSON === 'function') {
-    return stringify({ ...values, [EXPIRES_AT_KEY]: expiresAt })
+  /**
+   * The values and expiry of a decrypted cookie. `envelopeExpiresAt` is the
+   * envelope's expiry, null when it has none (a 6.4 cookie) and undefined
+   * when unknown (decrypted by the app's Encryption).
+   *
+   * A 6.5.0 cookie keeps the expiry of its legacy marker. A 6.4 cookie is
+   * accepted until `legacyExpiresAt` at the latest and reported as due for
+   * a refresh, so that the request re-issues it with an expiry. A cookie of
+   * unknown expiry is reported as due for a refresh too, and not cached,
+   * since its real expiry may come sooner.
+   */
+  private toEntry(
+    message: Record<string, any>,
+    envelopeExpiresAt: number | null | undefined
+  ): DecryptedData {
+    const marker = message[LEGACY_EXPIRES_AT_KEY]
+    const isMarker =
+      typeof marker === 'number' &&
+      Number.isFinite(marker) &&
+      (typeof envelopeExpiresAt !== 'number' ||
+        Math.abs(marker - envelopeExpiresAt) <= LEGACY_MARKER_TOLERANCE_MS)
+    if (isMarker) {
+      const values = { ...message }
+      delete values[LEGACY_EXPIRES_AT_KEY]
+      const expiresAt = Math.min(marker, envelopeExpiresAt ?? Infinity)
+      return { json: stringify(values), expiresAt }
+    }
+    if (typeof envelopeExpiresAt === 'number') {
+      return { json: stringify(message), expiresAt: envelopeExpiresAt }
+    }
+    const dueForRefresh = Date.now() + this.config.ageMs - this.config.refreshAfterMs - 1
+    if (envelopeExpiresAt === null) {
+      return { json: stringify(message), expiresAt: Math.min(this.legacyExpiresAt, dueForRefresh) }
+    }
+    return { json: stringify(message), expiresAt: dueForRefresh, cacheable: false }
   }
-  const marker = `"${EXPIRES_AT_KEY}":${expiresAt}}`
-  return json === '{}' ? `{${marker}` : `${json.slice(0, -1)},${marker}`
 }

@@ -41,12 +41,18 @@ export class CookieDriver implements SessionDriverContract {
   }
 
   /**
-   * Applies the changes to the copy the request carried. An emptied session
-   * clears its cookie instead of sending an empty one.
+   * Applies the changes to the copy the request carried. A session the
+   * request emptied (a logout) keeps an encrypted `{}`, as in 6.4, so that
+   * code reading the cookie sees an empty session; without a readable
+   * cookie to replace, nothing is sent (or a stale one is cleared).
    */
   public update(sessionId: string, updater: SessionUpdater): void {
-    const next = updater(this.read(sessionId))
-    return next === null ? this.destroy(sessionId) : this.write(sessionId, next)
+    const current = this.read(sessionId)
+    const next = updater(current)
+    if (next !== null) {
+      return this.write(sessionId, next)
+    }
+    return current === null ? this.destroy(sessionId) : this.write(sessionId, {})
   }
 
   public destroy(sessionId: string): void {
