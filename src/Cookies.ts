@@ -9,16 +9,35 @@ import LRUCache from 'lru-cache'
 import { EncryptionContract } from '@ioc:Adonis/Core/Encryption'
 import { RequestContract } from '@ioc:Adonis/Core/Request'
 import { ResponseContract } from '@ioc:Adonis/Core/Response'
+import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { ResolvedSessionConfig, SerializeOptions } from './SessionManager/config'
 import { SessionCookieTooLargeException } from './errors'
 import { isPlainObject } from './Store'
 import { isValidSessionId } from './SessionId'
 import { DataCookieCipher, stringify } from './DataCipher'
+import { InputLeaf, inputLeaves, takeLargest, withoutLeaves } from './flashInput'
+import { FLASH_KEY } from './Store/mutations'
 
 /**
- * Browsers drop a cookie whose name, value and attributes pass this size
+ * Browsers (Chromium, Firefox) drop a cookie whose name and value together
+ * pass this many bytes; its attributes are limited separately
  */
 export const COOKIE_SIZE_LIMIT = 4096
+
+/**
+ * The bytes of a cookie that count against `COOKIE_SIZE_LIMIT`: its name
+ * and its value as sent in the header
+ */
+export function cookieSize(name: string, encodedValue: string): number {
+  return Buffer.byteLength(name) + Buffer.byteLength(encodedValue)
+}
+
+/**
+ * An updater from the session to the cookie driver, with the top-level
+ * flash keys that hold flashed input: those may be left out of a cookie
+ * that would be too large, values the app stores may not
+ */
+export type CookieUpdater = SessionUpdater & { flashInput?: string[] }
 
 /**
  * Key that data cookies written by 6.5.0 carry among the values, holding
@@ -40,6 +59,12 @@ const LEGACY_MARKER_TOLERANCE_MS = 1000
  * is false when that expiry is a guess (see `toEntry`).
  */
 type DecryptedData = { json: string; expiresAt: number; cacheable?: boolean }
+
+/**
+ * An encrypted data cookie: its `e:` value, that value as sent in the
+ * header, what it holds and its size as browsers count it
+ */
+type SealedData = { raw: string; value: string; json: string; expiresAt: number; size: number }
 
 /**
  * The session's cookies: the signed id cookie and the cookie driver's
@@ -197,32 +222,41 @@ export class SessionCookies {
    * is the envelope's, which `Encryption.decrypt` enforces
    */
   public encryptData(sessionId: string, values: Record<string, any>): string {
-    const expiresAt = Date.now() + this.config.ageMs
-    const json = stringify(values)
-    const raw = this.cipher
-      ? `e:${this.cipher.encryptJson(json, expiresAt, sessionId)}`
-      : `e:${this.encryption.encrypt(values, this.config.ageMs, sessionId)}`
-
-    /**
-     * The browser sends this exact string back with its next request: what
-     * it holds is known already, no need to decrypt it then
-     */
-    this.decrypted.set(`${sessionId}:${raw}`, { json, expiresAt })
-    return raw
+    const sealed = this.seal(sessionId, values)
+    this.remember(sessionId, sealed)
+    return sealed.raw
   }
 
   /**
-   * Send the data cookie. Refuses, before writing anything, a cookie that
-   * browsers would silently drop.
+   * Send the data cookie, and return the paths of the flashed input left
+   * out of it. When the cookie would be over what browsers keep, flashed
+   * input (the `flashInput` keys of the flash messages) is left out, the
+   * largest values first, until it fits; if it still does not, nothing is
+   * sent and the request fails.
    */
-  public writeData(response: ResponseContract, sessionId: string, values: Record<string, any>) {
-    const value = encodeURIComponent(this.encryptData(sessionId, values))
-    const header = `${sessionId}=${value}${this.dataAttributes}`
-    const size = Buffer.byteLength(header)
-    if (size > COOKIE_SIZE_LIMIT) {
-      throw SessionCookieTooLargeException.create(sessionId, size, COOKIE_SIZE_LIMIT)
+  public writeData(
+    response: ResponseContract,
+    sessionId: string,
+    values: Record<string, any>,
+    flashInput: string[] = []
+  ): string[] {
+    let sealed = this.seal(sessionId, values)
+    const leaves = sealed.size > COOKIE_SIZE_LIMIT ? inputLeaves(values[FLASH_KEY], flashInput) : []
+    const dropped: InputLeaf[] = []
+    while (sealed.size > COOKIE_SIZE_LIMIT && leaves.length) {
+      /**
+       * Base64 makes 4 bytes of every 3 encrypted: leave out about enough
+       * at once, then measure again
+       */
+      dropped.push(...takeLargest(leaves, ((sealed.size - COOKIE_SIZE_LIMIT) * 3) / 4))
+      sealed = this.seal(sessionId, withoutLeaves(values, dropped))
     }
-    response.append('set-cookie', header)
+    if (sealed.size > COOKIE_SIZE_LIMIT) {
+      throw SessionCookieTooLargeException.create(sessionId, sealed.size, COOKIE_SIZE_LIMIT)
+    }
+    this.remember(sessionId, sealed)
+    response.append('set-cookie', `${sessionId}=${sealed.value}${this.dataAttributes}`)
+    return dropped.map((leaf) => leaf.path.join('.'))
   }
 
   /**
@@ -230,6 +264,27 @@ export class SessionCookies {
    */
   public clearData(response: ResponseContract, sessionId: string) {
     response.append('set-cookie', cookie.serialize(sessionId, '', this.clearOptions))
+  }
+
+  /**
+   * Encrypt the values into a data cookie value, measured as browsers do
+   */
+  private seal(sessionId: string, values: Record<string, any>): SealedData {
+    const expiresAt = Date.now() + this.config.ageMs
+    const json = stringify(values)
+    const raw = this.cipher
+      ? `e:${this.cipher.encryptJson(json, expiresAt, sessionId)}`
+      : `e:${this.encryption.encrypt(values, this.config.ageMs, sessionId)}`
+    const value = encodeURIComponent(raw)
+    return { raw, value, json, expiresAt, size: cookieSize(sessionId, value) }
+  }
+
+  /**
+   * The browser sends this exact string back with its next request: what
+   * it holds is known already, no need to decrypt it then
+   */
+  private remember(sessionId: string, { raw, json, expiresAt }: SealedData) {
+    this.decrypted.set(`${sessionId}:${raw}`, { json, expiresAt })
   }
 
   /**

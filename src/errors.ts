@@ -146,7 +146,7 @@ export class SessionCookieTooLargeException extends Exception {
 
   public static create(name: string, size: number, limit: number) {
     return new this(
-      `Session cookie "${name}" would be ${size} bytes, over the ${limit} bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file`,
+      `Session cookie "${name}" would be ${size} bytes (name and value), over the ${limit} bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file`,
       500,
       this.code
     )

@@ -14,8 +14,8 @@ import { randomBytes } from 'crypto'
 import { existsSync, promises as fs } from 'fs'
 import { remove } from 'fs-extra'
 import { test } from '@japa/runner'
-import { Logger } from '@adonisjs/logger'
 import { setupApp, tmpPath, TestApp, SESSION_DEFAULTS } from './helpers/app'
+import { captureLogs } from './helpers/logs'
 import { recording, DriverCall } from './helpers/recording'
 import { Browser, startSession } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
@@ -41,9 +41,6 @@ function cookieHeader(cookies: Record<string, string>) {
 }
 
 /**
- * Structured log lines of an app, captured from a real logger
- */
-/**
  * The session reads back empty (same id, not fresh), and a warning naming
  * every needle was logged
  */
@@ -62,20 +59,6 @@ async function assertReadsEmpty(
     warnings.some((msg) => needles.every((needle) => msg.includes(needle))),
     JSON.stringify(warnings)
   )
-}
-
-function captureLogs(app: any, lines: any[]) {
-  app.logger = new Logger({
-    name: 'hostile-tests',
-    enabled: true,
-    level: 'warn',
-    stream: {
-      write(line: string) {
-        lines.push(JSON.parse(line))
-      },
-    },
-  } as any)
-  app.container.singleton('Adonis/Core/Logger', () => app.logger)
 }
 
 test.group('hostile session cookies: a fresh session, no driver call', (group) => {

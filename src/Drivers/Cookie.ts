@@ -8,7 +8,7 @@ import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Sessio
 import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { SessionRuntimeException } from '../errors'
-import { SessionCookies } from '../Cookies'
+import { COOKIE_SIZE_LIMIT, CookieUpdater, SessionCookies } from '../Cookies'
 
 /**
  * Keeps the session values in an encrypted cookie named after the session
@@ -33,11 +33,21 @@ export class CookieDriver implements SessionDriverContract {
     return data.values
   }
 
-  public write(sessionId: string, values: Record<string, any>): void {
+  /**
+   * Flashed input under the `flashInput` keys may be left out when the
+   * cookie would be too large for browsers, with a warning naming it
+   */
+  public write(sessionId: string, values: Record<string, any>, flashInput?: string[]): void {
     if (!values || typeof values !== 'object') {
       throw SessionRuntimeException.notAnObject('cookie')
     }
-    this.cookies.writeData(this.ctx.response, sessionId, values)
+    const dropped = this.cookies.writeData(this.ctx.response, sessionId, values, flashInput)
+    if (dropped.length) {
+      const names = dropped.map((path) => `"${path}"`).join(', ')
+      this.ctx.logger.warn(
+        `Left out the flashed input ${names} of the session cookie, which would be over the ${COOKIE_SIZE_LIMIT} bytes browsers keep`
+      )
+    }
   }
 
   /**
@@ -50,7 +60,7 @@ export class CookieDriver implements SessionDriverContract {
     const current = this.read(sessionId)
     const next = updater(current)
     if (next !== null) {
-      return this.write(sessionId, next)
+      return this.write(sessionId, next, (updater as CookieUpdater).flashInput)
     }
     return current === null ? this.destroy(sessionId) : this.write(sessionId, {})
   }

@@ -17,7 +17,7 @@ import { FLASH_KEY, applyMutations, copyOf, inPlaceEdits } from '../Store/mutati
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { SessionRuntimeException } from '../errors'
 import { generateSessionId } from '../SessionId'
-import { SessionCookies } from '../Cookies'
+import { CookieUpdater, SessionCookies } from '../Cookies'
 import debug from '../debug'
 
 /**
@@ -358,6 +358,20 @@ export class Session implements SessionContract {
   }
 
   /**
+   * Tell the cookie driver which outgoing flash messages are flashed input
+   * (not overridden by an explicit `flash`): it may leave those out of a
+   * cookie too large for browsers, so a validation redirect never fails
+   */
+  private withFlashInput(updater: SessionUpdater): SessionUpdater {
+    const { input, ...messages } = this.responseFlashMessages.all()
+    if (!this.readonly && isPlainObject(input)) {
+      const keys = Object.keys(input).filter((key) => !Object.hasOwn(messages, key))
+      ;(updater as CookieUpdater).flashInput = keys
+    }
+    return updater
+  }
+
+  /**
    * A stored object handed to the caller may be edited in place: take the
    * baseline first
    */
@@ -443,7 +457,7 @@ export class Session implements SessionContract {
         const snapshot = this.snapshot()
         return Object.keys(snapshot).length ? copyOf(snapshot) : null
       }
-      await this.driver.update(this.sessionId, updater)
+      await this.driver.update(this.sessionId, this.withFlashInput(updater))
       return
     }
     await this.driver.write(this.sessionId, this.snapshot())
@@ -457,7 +471,10 @@ export class Session implements SessionContract {
     const values = this.snapshot()
     const empty = Object.keys(values).length === 0
     if (typeof this.driver.update === 'function') {
-      await this.driver.update(this.sessionId, () => (empty ? null : values))
+      await this.driver.update(
+        this.sessionId,
+        this.withFlashInput(() => (empty ? null : values))
+      )
     } else if (!empty) {
       await this.driver.write(this.sessionId, values)
     }
