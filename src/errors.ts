@@ -109,14 +109,6 @@ export class SessionRuntimeException extends Exception {
     )
   }
 
-  public static unsafeKey(key: string) {
-    return new this(
-      `Cannot use "${key}" as a session key: "__proto__", "constructor" and "prototype" are not allowed in key paths`,
-      500,
-      this.code
-    )
-  }
-
   public static notARequest() {
     return new this(
       'Session.readonly() expects the request of an "upgrade" event (an http.IncomingMessage), or socket.request with socket.io',
@@ -159,6 +151,26 @@ export class SessionRuntimeException extends Exception {
 }
 
 /**
+ * A key path with a segment that could reach Object.prototype. Such keys
+ * usually come from the request, so this is a client error (400).
+ */
+export class UnsafeSessionKeyException extends Exception {
+  public static code = 'E_UNSAFE_SESSION_KEY'
+
+  /**
+   * The message names the segment but not the key: the key is the client's
+   * input and the message is what the client gets back
+   */
+  public static segment(segment: string) {
+    return new this(
+      `Session keys cannot have a "${segment}" segment: "__proto__", "constructor" and "prototype" are refused in key paths`,
+      400,
+      this.code
+    )
+  }
+}
+
+/**
  * The cookie driver was asked to send a cookie that browsers drop
  */
 export class SessionCookieTooLargeException extends Exception {
@@ -166,7 +178,7 @@ export class SessionCookieTooLargeException extends Exception {
 
   public static create(name: string, size: number, limit: number) {
     return new this(
-      `Session cookie "${name}" would be ${size} bytes, over the ${limit} bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file`,
+      `Session cookie "${name}" would be ${size} bytes (name and value), over the ${limit} bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file`,
       500,
       this.code
     )

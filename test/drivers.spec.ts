@@ -79,15 +79,11 @@ driverContract('redis', {
 const encryption = new Encryption({ secret: APP_KEY })
 driverContract('cookie', {
   merges: false,
+  keepsEmptied: true,
   setup: () => setupApp({ ...base, driver: 'cookie' }),
   async peek(_, id, browser) {
     const raw = browser.cookies.get(id)
-    if (!raw) {
-      return null
-    }
-    const values = encryption.decrypt(raw.slice(2), id) as any
-    delete values.__expires_at__
-    return values
+    return raw ? encryption.decrypt(raw.slice(2), id) : null
   },
 })
 

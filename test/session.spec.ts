@@ -15,6 +15,7 @@ import { SessionChange } from '../src/Drivers/Shared/change'
 import { setupApp, TestApp, SESSION_DEFAULTS, APP_KEY } from './helpers/app'
 import { Browser, errorMessage, startSession } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
+import { Encryption } from '@adonisjs/core/build/standalone'
 import { DataCookieCipher } from '../src/DataCipher'
 import { MemoryDriver } from '../src/Drivers/Memory'
 
@@ -354,7 +355,7 @@ test.group('session cookies', (group) => {
     assert.isUndefined(dataCookie)
     assert.match(
       errorMessage(response),
-      /^E_SESSION_COOKIE_TOO_LARGE: Session cookie "[A-Za-z0-9_-]{32}" would be \d{4} bytes, over the 4096 bytes browsers keep\. Store less in the session, or switch to the file or redis driver in "config\/session" file$/
+      /^E_SESSION_COOKIE_TOO_LARGE: Session cookie "[A-Za-z0-9_-]{32}" would be \d{4} bytes \(name and value\), over the 4096 bytes browsers keep\. Store less in the session, or switch to the file or redis driver in "config\/session" file$/
     )
     assert.deepEqual((await browser.get('/all')).json.values, { small: 'value' })
   })
@@ -407,6 +408,34 @@ test.group('session cookies', (group) => {
   }).timeout(10000)
 })
 
+/**
+ * A sign-in that stores the user and a logout that forgets it, as
+ * @adonisjs/auth's session guard does
+ */
+function defineLoginRoutes(app: TestApp) {
+  app.Route.post('/login', ({ session, request }) => {
+    const { user, ...rest } = request.body()
+    session.put('auth_user', user)
+    Object.entries(rest).forEach(([key, value]) => session.put(key, value))
+    return 'signed in'
+  })
+  app.Route.post('/logout', ({ session }) => {
+    session.forget('auth_user')
+    session.forget('__expires_at__')
+    return 'signed out'
+  })
+}
+
+/**
+ * The decrypted envelope text of a data cookie (`e:...`)
+ */
+function envelopeText(raw: string) {
+  const key = createHash('sha256').update(APP_KEY).digest()
+  const [body, iv] = raw.slice(2).split('.')
+  const decipher = createDecipheriv('aes-256-cbc', key, Buffer.from(iv, 'base64url'))
+  return decipher.update(Buffer.from(body, 'base64url')).toString() + decipher.final().toString()
+}
+
 test.group('data cookie encryption', (group) => {
   let app: TestApp
   group.each.teardown(() => app?.close())
@@ -440,12 +469,8 @@ test.group('data cookie encryption', (group) => {
       return text + decipher.final().toString()
     }
     const expected = (values: Record<string, any>, text: string) => {
-      const { message, expiryDate } = JSON.parse(text)
-      return JSON.stringify({
-        message: { ...values, __expires_at__: message.__expires_at__ },
-        purpose,
-        expiryDate: new Date(expiryDate),
-      })
+      const { expiryDate } = JSON.parse(text)
+      return JSON.stringify({ message: values, purpose, expiryDate: new Date(expiryDate) })
     }
 
     const samples: Record<string, any>[] = [
@@ -467,6 +492,125 @@ test.group('data cookie encryption', (group) => {
       }),
       { numRuns: 300 }
     )
+  })
+
+  test("the app's Encryption.decrypt of a data cookie gives exactly the values, and {} after a logout", async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({ driver: 'cookie' }, defineLoginRoutes))
+    const encryption = app.app.container.use('Adonis/Core/Encryption')
+    const browser = new Browser(app.url)
+    await browser.post('/login', { user: { id: 1, name: 'virk' }, __expires_at__: 5 })
+    const id = (await browser.get('/all')).json.id
+    const decrypt = () => encryption.decrypt(browser.cookies.get(id)!.slice(2), id)
+    assert.deepEqual(decrypt(), { auth_user: { id: 1, name: 'virk' }, __expires_at__: 5 })
+    assert.deepEqual((await browser.get('/all')).json.values, {
+      auth_user: { id: 1, name: 'virk' },
+      __expires_at__: 5,
+    })
+
+    const logout = await browser.post('/logout')
+    assert.include(
+      logout.setCookies.map((cookie) => cookie.name),
+      id
+    )
+    assert.deepEqual(decrypt(), {})
+    assert.deepEqual((await browser.get('/all')).json, { id, fresh: false, values: {} })
+  })
+
+  test('a fresh session that stores nothing sends no data cookie, even when it forgets', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({ driver: 'cookie' }, defineLoginRoutes))
+    const browser = new Browser(app.url)
+    const response = await browser.post('/logout')
+    assert.deepEqual(
+      response.setCookies.map((cookie) => cookie.name),
+      ['adonis-session']
+    )
+  })
+
+  test("the expiry is the envelope's: Encryption.decrypt refuses the cookie once age has passed", async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({ driver: 'cookie', age: 1000 }))
+    const encryption = app.app.container.use('Adonis/Core/Encryption')
+    const { browser, id } = await startSession(app.url, { a: 1 })
+    const raw = browser.cookies.get(id)!
+    const envelope = JSON.parse(envelopeText(raw))
+    const expiresAt = new Date(envelope.expiryDate).getTime()
+    assert.deepEqual(envelope.message, { a: 1 })
+    assert.closeTo(expiresAt, Date.now() + 1000, 200)
+    assert.deepEqual(encryption.decrypt(raw.slice(2), id), { a: 1 })
+
+    await new Promise((resolve) => setTimeout(resolve, expiresAt - Date.now() + 20))
+    assert.isNull(encryption.decrypt(raw.slice(2), id))
+    assert.deepEqual((await browser.get('/all')).json.values, {})
+  }).timeout(10000)
+
+  test('a cookie written with the __expires_at__ marker still reads, with its expiry enforced', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({ driver: 'cookie' }))
+    const encryption = app.app.container.use('Adonis/Core/Encryption')
+    const { browser, id } = await startSession(app.url, { seed: 1 })
+
+    /**
+     * As the previous version wrote it: the marker among the values, the
+     * envelope's expiry with it (age 2h)
+     */
+    const oldCookie = (values: Record<string, any>, expiresAt: number) =>
+      `e:${encryption.encrypt({ ...values, __expires_at__: expiresAt }, 7_200_000, id)}`
+
+    browser.cookies.set(id, oldCookie({ user: 'virk' }, Date.now() + 7_200_000))
+    assert.deepEqual((await browser.get('/all')).json.values, { user: 'virk' })
+    await browser.post('/put', { more: 1 })
+    assert.deepEqual(encryption.decrypt(browser.cookies.get(id)!.slice(2), id), {
+      user: 'virk',
+      more: 1,
+    })
+
+    /**
+     * 6.4 re-writes such a cookie as it read it, with no expiry in the
+     * envelope (a downgrade and back): the marker alone still ends it
+     */
+    const rewrittenBy64 = `e:${encryption.encrypt(
+      { user: 'virk', __expires_at__: Date.now() - 1 },
+      undefined,
+      id
+    )}`
+    const replay = browser.clone()
+    replay.cookies.set(id, rewrittenBy64)
+    assert.deepEqual((await replay.get('/all')).json.values, {})
+  })
+
+  test("with a replaced Encryption, the framework's encrypt and decrypt keep the same behaviour", async ({
+    assert,
+  }) => {
+    const replaced = new Encryption({ secret: `${APP_KEY}-replaced` })
+    app = await setupApp(
+      { ...base, driver: 'cookie' },
+      {
+        beforeBoot: (application) =>
+          application.container.singleton('Adonis/Core/Encryption', () => replaced),
+      }
+    )
+    defineSessionRoutes(app.Route)
+    defineLoginRoutes(app)
+    const browser = new Browser(await app.listen())
+    assert.isNull(app.manager.cookies['cipher'])
+
+    await browser.post('/login', { user: 'virk' })
+    const id = (await browser.get('/all')).json.id
+    const decrypt = () => replaced.decrypt(browser.cookies.get(id)!.slice(2), id)
+    assert.deepEqual(decrypt(), { auth_user: 'virk' })
+    assert.deepEqual((await browser.get('/all')).json.values, { auth_user: 'virk' })
+    await browser.post('/logout')
+    assert.deepEqual(decrypt(), {})
+
+    browser.cookies.set(id, `e:${replaced.encrypt({ auth_user: 'virk' }, 1, id)}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    assert.deepEqual((await browser.get('/all')).json.values, {})
   })
 
   test('every data cookie gets its own IV of 16 base64url characters', async ({ assert }) => {

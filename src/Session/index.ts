@@ -148,14 +148,27 @@ export class Session implements SessionContract {
         this.cookies.writeSessionId(this.ctx.response, this.sessionId)
 
         if (this.previousSessionId) {
-          await moveToNewId(this.driver, this.sessionId, this.previousSessionId, this.snapshot())
+          await moveToNewId(
+            this.driver,
+            this.sessionId,
+            this.previousSessionId,
+            this.snapshot(),
+            this.flashInputKeys()
+          )
           return this.markCommitted()
         }
         const changes = this.changes()
         if (changes.length) {
           this.ctx.logger.trace('persist session changes with driver')
           const snapshot = () => this.snapshot()
-          await persistChanges(this.driver, this.sessionId, changes, this.readValues, snapshot)
+          await persistChanges(
+            this.driver,
+            this.sessionId,
+            changes,
+            this.readValues,
+            snapshot,
+            this.flashInputKeys()
+          )
           return this.markCommitted()
         }
         if (!this.fresh) {
@@ -356,6 +369,19 @@ export class Session implements SessionContract {
     }
     const { input, ...messages } = this.responseFlashMessages.all()
     return { ...(isPlainObject(input) ? input : {}), ...messages }
+  }
+
+  /**
+   * Tell the cookie driver which outgoing flash messages are flashed input
+   * (not overridden by an explicit `flash`): it may leave those out of a
+   * cookie too large for browsers, so a validation redirect never fails
+   */
+  private flashInputKeys(): string[] {
+    const { input, ...messages } = this.responseFlashMessages.all()
+    if (this.readonly || !isPlainObject(input)) {
+      return []
+    }
+    return Object.keys(input).filter((key) => !Object.hasOwn(messages, key))
   }
 
   /**

@@ -38,14 +38,16 @@ export function editsSince(
 /**
  * Replay the changes onto the stored copy when the driver can, else write
  * the whole session (the last writer wins). `read` is what the driver's
- * read returned, when replaying onto it gives what `snapshot` holds.
+ * read returned, when replaying onto it gives what `snapshot` holds;
+ * `flashInput` names the flashed input a size-limited store may leave out.
  */
 export async function persistChanges(
   driver: SessionDriverContract,
   sessionId: string,
   changes: SessionMutation[],
   read: Values | null,
-  snapshot: () => Values
+  snapshot: () => Values,
+  flashInput: string[]
 ) {
   if (typeof driver.update !== 'function') {
     await driver.write(sessionId, snapshot())
@@ -62,7 +64,8 @@ export async function persistChanges(
     () => {
       const values = snapshot()
       return Object.keys(values).length ? copyOf(values) : null
-    }
+    },
+    flashInput
   )
   await applyChange(driver, sessionId, change)
 }
@@ -75,11 +78,13 @@ export async function moveToNewId(
   driver: SessionDriverContract,
   sessionId: string,
   previousSessionId: string,
-  values: Values
+  values: Values,
+  flashInput: string[]
 ) {
   const empty = Object.keys(values).length === 0
   if (typeof driver.update === 'function') {
-    await driver.update(sessionId, () => (empty ? null : values))
+    const change = new SessionChange(() => (empty ? null : values), null, null, flashInput)
+    await applyChange(driver, sessionId, change)
   } else if (!empty) {
     await driver.write(sessionId, values)
   }

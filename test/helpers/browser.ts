@@ -51,6 +51,9 @@ export class Browser {
     return this.request('GET', path, undefined, headers)
   }
 
+  /**
+   * A POST with a JSON body, or a form body when given URLSearchParams
+   */
   public post(path: string, body?: unknown, headers: Record<string, string> = {}) {
     return this.request('POST', path, body, headers)
   }
@@ -80,7 +83,9 @@ export class Browser {
     if (this.cookies.size && !headers.cookie) {
       ;(init.headers as Record<string, string>).cookie = this.cookieHeader()
     }
-    if (body !== undefined) {
+    if (body instanceof URLSearchParams) {
+      init.body = body
+    } else if (body !== undefined) {
       ;(init.headers as Record<string, string>)['content-type'] = 'application/json'
       init.body = JSON.stringify(body)
     }

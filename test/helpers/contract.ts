@@ -8,7 +8,7 @@
 import { test } from '@japa/runner'
 import { SessionDriverContract } from '@ioc:Adonis/Addons/Session'
 import { TestApp } from './app'
-import { Browser, failures, startSession } from './browser'
+import { Browser, errorMessage, failures, startSession } from './browser'
 import { defineSessionRoutes } from './routes'
 import { recordDriverCalls, DriverCall } from './recording'
 import { assertReadsEmpty } from './logs'
@@ -46,12 +46,41 @@ export type DriverHarness = {
    */
   merges: boolean
   /**
+   * True when a session that a request emptied is stored as `{}` (the
+   * cookie driver, as 6.4) instead of being deleted
+   */
+  keepsEmptied?: boolean
+  /**
    * Release what the harness opened
    */
   teardown?(): Promise<void>
 }
 
 const AGE_SECONDS = 7200
+
+const JSON_ACCEPT = { accept: 'application/json' }
+
+/**
+ * Calls of every session method that takes a key, each with a key that has
+ * a prototype segment, and the segment the error names
+ */
+const HOSTILE_CALLS: [string, any[], string][] = [
+  ['get', ['__proto__'], '__proto__'],
+  ['has', ['constructor'], 'constructor'],
+  ['put', ['__proto__.polluted', 1], '__proto__'],
+  ['put', ['a.constructor.prototype.polluted', 1], 'constructor'],
+  ['forget', ['user.__proto__'], '__proto__'],
+  ['pull', ['prototype'], 'prototype'],
+  ['increment', ['constructor.polluted'], 'constructor'],
+  ['decrement', ['__proto__.polluted'], '__proto__'],
+  ['flash', ['__proto__.polluted', 1], '__proto__'],
+  ['flashOnly', [['title', 'constructor.prototype']], 'constructor'],
+  ['flashExcept', [['__proto__']], '__proto__'],
+  ['reflashOnly', [['cart.prototype']], 'prototype'],
+  ['reflashExcept', [['__proto__.polluted']], '__proto__'],
+  ['flashMessages.get', ['__proto__.polluted'], '__proto__'],
+  ['flashMessages.has', ['constructor'], 'constructor'],
+]
 
 /**
  * Run the contract against one driver
@@ -116,7 +145,8 @@ export function driverContract(driver: string, harness: DriverHarness) {
       await browser.get('/clear')
       const id = await currentId()
       assert.deepEqual((await browser.get('/all')).json.values, {})
-      assert.isNull(await harness.peek(app, id, browser))
+      const emptied = await harness.peek(app, id, browser)
+      harness.keepsEmptied ? assert.deepEqual(emptied, {}) : assert.isNull(emptied)
     })
 
     test('an object put and then changed in the same request is stored as seen', async ({
@@ -138,6 +168,39 @@ export function driverContract(driver: string, harness: DriverHarness) {
       })
       const after = await browser.get('/flash-messages')
       assert.deepEqual(after.json, { all: {}, isEmpty: true })
+    })
+
+    test('a key with a prototype segment answers 400 E_UNSAFE_SESSION_KEY, the session intact', async ({
+      assert,
+    }) => {
+      const HttpExceptionHandler = app.app.container.use('Adonis/Core/HttpExceptionHandler')
+      const handler = new (class ExceptionHandler extends HttpExceptionHandler {})(app.app.logger)
+      app.app.container
+        .use('Adonis/Core/Server')
+        .errorHandler((error, ctx) => handler.handle(error, ctx))
+
+      await browser.post('/put', { user: 'virk', cart: { total: 3 } })
+      const id = await currentId()
+      const stored = await harness.peek(app, id, browser)
+      for (const [method, args, segment] of HOSTILE_CALLS) {
+        const response = await browser.post('/call', { method, args }, JSON_ACCEPT)
+        assert.equal(response.status, 400, `${method}: ${response.text}`)
+        assert.equal(
+          errorMessage(response),
+          `E_UNSAFE_SESSION_KEY: Session keys cannot have a "${segment}" segment: "__proto__", "constructor" and "prototype" are refused in key paths`
+        )
+      }
+      assert.isUndefined(({} as any).polluted)
+      assert.deepEqual(await harness.peek(app, id, browser), stored)
+
+      const after = await browser.post('/put', { next: 1 })
+      assert.equal(after.status, 200)
+      const all = await browser.get('/all')
+      assert.deepEqual(all.json, {
+        id,
+        fresh: false,
+        values: { user: 'virk', cart: { total: 3 }, next: 1 },
+      })
     })
 
     test('regenerate moves the data to a new id and destroys the old record', async ({

@@ -25,6 +25,13 @@ export function captureLogs(app: any, lines: any[]) {
 }
 
 /**
+ * The messages of the warnings among captured lines
+ */
+export function warnings(lines: any[]): string[] {
+  return lines.filter((line) => line.level === 40).map((line) => line.msg as string)
+}
+
+/**
  * The session reads back empty (same id, not fresh), and a warning naming
  * every needle was logged
  */
@@ -38,9 +45,9 @@ export async function assertReadsEmpty(
   const response = await browser.get('/all')
   assert.equal(response.status, 200, response.text)
   assert.deepEqual(response.json, { id, fresh: false, values: {} })
-  const warnings = logs.filter((line) => line.level === 40).map((line) => line.msg as string)
+  const logged = warnings(logs)
   assert.isTrue(
-    warnings.some((msg) => needles.every((needle) => msg.includes(needle))),
-    JSON.stringify(warnings)
+    logged.some((msg) => needles.every((needle) => msg.includes(needle))),
+    JSON.stringify(logged)
   )
 }

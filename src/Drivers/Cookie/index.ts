@@ -9,6 +9,7 @@ import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
 import { RequestContract } from '@ioc:Adonis/Core/Request'
 import { ResponseContract } from '@ioc:Adonis/Core/Response'
 import { SessionRuntimeException } from '../../errors'
+import { SessionChange } from '../Shared/change'
 
 /**
  * How long a data cookie lives, and after how much of that it is re-issued
@@ -17,14 +18,22 @@ export type CookieDriverOptions = { ageMs: number; refreshAfterMs: number }
 
 /**
  * What the driver needs of the session cookies (the manager's
- * SessionCookies): read, send and clear the encrypted data cookie
+ * SessionCookies): read, send and clear the encrypted data cookie.
+ * `writeData` may leave out the `flashInput` keys of the flash messages to
+ * fit the cookie within `sizeLimit`, and returns the paths it left out.
  */
 export interface DataCookies {
+  readonly sizeLimit: number
   readData(
     request: RequestContract,
     sessionId: string
   ): { values: Record<string, any>; expiresAt: number } | null
-  writeData(response: ResponseContract, sessionId: string, values: Record<string, any>): void
+  writeData(
+    response: ResponseContract,
+    sessionId: string,
+    values: Record<string, any>,
+    flashInput?: string[]
+  ): string[]
   clearData(response: ResponseContract, sessionId: string): void
 }
 
@@ -51,20 +60,44 @@ export class CookieDriver implements SessionDriverContract {
     return data.values
   }
 
-  public write(sessionId: string, values: Record<string, any>): void {
+  /**
+   * Flashed input under the `flashInput` keys may be left out when the
+   * cookie would be too large for browsers, with a warning naming it
+   */
+  public write(sessionId: string, values: Record<string, any>, flashInput?: string[]): void {
     if (!values || typeof values !== 'object') {
       throw SessionRuntimeException.notAnObject('cookie')
     }
-    this.cookies.writeData(this.ctx.response, sessionId, values)
+    const dropped = this.cookies.writeData(this.ctx.response, sessionId, values, flashInput)
+    if (dropped.length) {
+      const names = dropped.map((path) => `"${path}"`).join(', ')
+      this.ctx.logger.warn(
+        `Left out the flashed input ${names} of the session cookie, which would be over the ${this.cookies.sizeLimit} bytes browsers keep`
+      )
+    }
   }
 
   /**
-   * Applies the changes to the copy the request carried. An emptied session
-   * clears its cookie instead of sending an empty one.
+   * Applies the changes to the copy the request carried. A session the
+   * request emptied (a logout) keeps an encrypted `{}`, as in 6.4, so that
+   * code reading the cookie sees an empty session; without a readable
+   * cookie to replace, nothing is sent (or a stale one is cleared).
    */
   public update(sessionId: string, updater: SessionUpdater): void {
-    const next = updater(this.read(sessionId))
-    return next === null ? this.destroy(sessionId) : this.write(sessionId, next)
+    this.applyChange(sessionId, new SessionChange(updater))
+  }
+
+  /**
+   * The session's own change: its flashed input may be left out of a
+   * cookie too large for browsers, so a validation redirect never fails
+   */
+  public applyChange(sessionId: string, change: SessionChange): void {
+    const current = this.read(sessionId)
+    const next = change.replay(current)
+    if (next !== null) {
+      return this.write(sessionId, next, change.flashInput)
+    }
+    return current === null ? this.destroy(sessionId) : this.write(sessionId, {})
   }
 
   public destroy(sessionId: string): void {

@@ -12,14 +12,16 @@ type Values = Record<string, any>
  * What one request changed, as the session hands it to the built-in
  * drivers: the replay of its changes onto any stored copy, and, while the
  * store still holds what the request read, the values the session holds
- * now, which make decoding and replaying unnecessary. Internal: extended
+ * now, which make decoding and replaying unnecessary; and the keys of the
+ * flashed input, which a store with a size limit may leave out. Internal: extended
  * drivers receive the replay alone, through `update`.
  */
 export class SessionChange {
   constructor(
     public readonly replay: SessionUpdater,
     private readonly read: Values | null = null,
-    private readonly result: (() => Values | null) | null = null
+    private readonly result: (() => Values | null) | null = null,
+    public readonly flashInput: string[] = []
   ) {}
 
   /**
