@@ -17,6 +17,8 @@ import { redisConnections } from './helpers/redis'
 import { Browser } from './helpers/browser'
 import { recording, DriverCall } from './helpers/recording'
 import { FileDriver } from '../src/Drivers/File'
+import { FileWorkerClient } from '../src/Drivers/File/WorkerClient'
+import { UpdateBatches } from '../src/Drivers/Shared/batching'
 import { MemoryDriver } from '../src/Drivers/Memory'
 
 const base = SESSION_DEFAULTS
@@ -51,6 +53,21 @@ const contextDriver = {
   location: tmpPath('ctx-sessions'),
   contexts: [] as HttpContextContract[],
   calls: [] as DriverCall[],
+  runtime: fileRuntime(),
+}
+
+/**
+ * The worker and batches a file driver built by hand needs; a closed worker
+ * runs no more jobs, so every group that closes one gets a new one
+ */
+function fileRuntime() {
+  return { worker: new FileWorkerClient(), batches: new UpdateBatches() }
+}
+
+async function closeContextDriver() {
+  await contextDriver.runtime.worker.close()
+  contextDriver.runtime = fileRuntime()
+  await remove(contextDriver.location)
 }
 
 const drivers: Record<string, [Record<string, any>, AppOptions]> = {
@@ -70,7 +87,9 @@ const drivers: Record<string, [Record<string, any>, AppOptions]> = {
     {
       beforeBoot: extendWith('contextual', (manager: any, _, ctx) => {
         contextDriver.contexts.push(ctx)
-        const driver = new FileDriver(manager.config, contextDriver.location, ctx.logger)
+        const { ageMs, refreshAfterMs } = manager.config as any
+        const options = { location: contextDriver.location, ageMs, refreshAfterMs }
+        const driver = new FileDriver(options, contextDriver.runtime, ctx.logger)
         return recording(driver, contextDriver.calls)
       }),
     },
@@ -125,7 +144,7 @@ for (const [name, [config, options]] of Object.entries(drivers)) {
       client = new ApiClient(await app.listen(), new Assert())
       return () => app.close()
     })
-    group.teardown(() => remove(contextDriver.location))
+    group.teardown(closeContextDriver)
 
     test('request.session sends values and response.assertSession reads them back', async ({
       assert,
@@ -183,7 +202,7 @@ test.group('japa api-client helpers: the driver an extension returns', (group) =
   let app: TestApp
   let client: ApiClient
   group.each.teardown(() => app.close())
-  group.teardown(() => remove(contextDriver.location))
+  group.teardown(closeContextDriver)
 
   test('the docs example extension holds the session the test sends, the built-in does not', async ({
     assert,

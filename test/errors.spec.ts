@@ -14,6 +14,7 @@ const {
   SessionRuntimeException,
   SessionCookieTooLargeException,
   SessionStoreUnavailableException,
+  UnsafeSessionKeyException,
 } = errors
 
 type Case = [name: string, error: any, code: string, status: number, message: string]
@@ -69,7 +70,7 @@ const cases: Case[] = [
     InvalidSessionConfigException.redisNotInstalled(),
     CONFIG,
     500,
-    'Install and configure "@adonisjs/redis" to use the redis driver for sessions (npm i @adonisjs/redis, then node ace configure @adonisjs/redis)',
+    'Install and configure "@adonisjs/redis" to use the redis driver for sessions (npm i @adonisjs/redis@7, then node ace configure @adonisjs/redis)',
   ],
   [
     'InvalidSessionConfigException.unknownRedisConnection',
@@ -100,11 +101,18 @@ const cases: Case[] = [
     'Cannot increment "visits", since its current value is not a number',
   ],
   [
-    'SessionRuntimeException.unsafeKey',
-    SessionRuntimeException.unsafeKey('a.__proto__'),
+    'SessionRuntimeException.notARequest',
+    SessionRuntimeException.notARequest(),
     RUNTIME,
     500,
-    'Cannot use "a.__proto__" as a session key: "__proto__", "constructor" and "prototype" are not allowed in key paths',
+    'Session.readonly() expects the request of an "upgrade" event (an http.IncomingMessage), or socket.request with socket.io',
+  ],
+  [
+    'UnsafeSessionKeyException.segment',
+    UnsafeSessionKeyException.segment('__proto__'),
+    'E_UNSAFE_SESSION_KEY',
+    400,
+    'Session keys cannot have a "__proto__" segment: "__proto__", "constructor" and "prototype" are refused in key paths',
   ],
   [
     'SessionRuntimeException.notAnObject',
@@ -153,7 +161,7 @@ const cases: Case[] = [
     SessionCookieTooLargeException.create('abc', 5000, 4096),
     'E_SESSION_COOKIE_TOO_LARGE',
     500,
-    'Session cookie "abc" would be 5000 bytes, over the 4096 bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file',
+    'Session cookie "abc" would be 5000 bytes (name and value), over the 4096 bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file',
   ],
   [
     'SessionStoreUnavailableException.create',
@@ -161,6 +169,24 @@ const cases: Case[] = [
     'E_SESSION_STORE_UNAVAILABLE',
     503,
     'Session store (redis driver) is unavailable: GETEX timed out',
+  ],
+  [
+    'SessionStoreUnavailableException.redisNoAnswer',
+    SessionStoreUnavailableException.redisNoAnswer('127.0.0.1:6379', 'local', 1500, 'reconnecting'),
+    'E_SESSION_STORE_UNAVAILABLE',
+    503,
+    'Session store (redis driver) is unavailable: Redis at 127.0.0.1:6379 (connection "local") did not answer within storeTimeout (1500ms, the connection is reconnecting). Check that this Redis server is running and reachable, or raise "storeTimeout" inside "config/session" file',
+  ],
+  [
+    'SessionStoreUnavailableException.redisFailed',
+    SessionStoreUnavailableException.redisFailed(
+      '127.0.0.1:6379',
+      'local',
+      'Connection is closed.'
+    ),
+    'E_SESSION_STORE_UNAVAILABLE',
+    503,
+    'Session store (redis driver) is unavailable: Redis at 127.0.0.1:6379 (connection "local") failed: Connection is closed.',
   ],
 ]
 

@@ -499,7 +499,7 @@ test('Session.readonly: Redis refusing connections rejects with E_SESSION_STORE_
   for (const error of sockets.errors) {
     assert.match(
       error.message,
-      /^E_SESSION_STORE_UNAVAILABLE: Session store \(redis driver\) is unavailable: GET on connection "local" got no answer within 300ms \(connection is (connecting|reconnecting)\)$/
+      /^E_SESSION_STORE_UNAVAILABLE: Session store \(redis driver\) is unavailable: Redis at 127\.0\.0\.1:1 \(connection "local"\) did not answer within storeTimeout \(300ms, the connection is (connecting|reconnecting)\)\. Check that this Redis server is running and reachable, or raise "storeTimeout" inside "config\/session" file$/
     )
   }
   const client = await connect(app.url, '/socket', '')
