@@ -11,6 +11,7 @@ import {
   SessionDriverContract,
   SessionMutation,
   SessionUpdater,
+  SessionViewLocals,
 } from '@ioc:Adonis/Addons/Session'
 import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
 import { FLASH_KEY, applyMutations, copyOf, inPlaceEdits } from '../Store/mutations'
@@ -18,6 +19,10 @@ import { ResolvedSessionConfig } from '../SessionManager/config'
 import { SessionRuntimeException } from '../errors'
 import { generateSessionId } from '../SessionId'
 import { SessionCookies } from '../Cookies'
+import { keepsFlashMessages, isPrefetch } from './requestKind'
+import { withoutFields } from './dontFlash'
+import { SessionStats, newStats } from './stats'
+import { oldInput } from '../Bindings/View'
 import debug from '../debug'
 
 /**
@@ -44,6 +49,17 @@ export class Session implements SessionContract {
    */
   public responseFlashMessages = new Store({})
 
+  /**
+   * What the session did for this request (read, flash, commit), for
+   * diagnostics; not part of the public contract
+   */
+  public readonly stats: SessionStats
+
+  /**
+   * The previous request's flash messages, without those of `flashNow`
+   */
+  private incomingFlash = new Store({})
+
   private store = new Store({})
   private mutations: SessionMutation[] = []
 
@@ -59,6 +75,18 @@ export class Session implements SessionContract {
    * Flash messages read from the store at initiate, removed at commit
    */
   private consumedFlash: Record<string, any> | null = null
+
+  /**
+   * Flash messages read by a request that leaves them for the next one
+   * (prefetch, JSON, read-only): they stay stored as they were
+   */
+  private keptFlash: Record<string, any> | null = null
+
+  /**
+   * True for a prefetch: flash messages set by it are not stored, since
+   * the user may never see the page it produced
+   */
+  private dropsOutgoingFlash = false
 
   /**
    * The object the driver's read returned, while replaying the request's
@@ -80,6 +108,7 @@ export class Session implements SessionContract {
     private cookies: SessionCookies,
     private driver: SessionDriverContract
   ) {
+    this.stats = newStats(config.driver)
     const existing = this.cookies.readSessionId(ctx.request)
     if (existing) {
       this.sessionId = existing
@@ -106,7 +135,9 @@ export class Session implements SessionContract {
       { driver: this.config.driver },
       async () => {
         try {
+          this.stats.read = !this.fresh
           const values = this.fresh ? null : await this.driver.read(this.sessionId)
+          this.stats.readValues = isPlainObject(values) ? values : null
           this.store = new Store(isPlainObject(values) ? values : {})
           this.readValues = isPlainObject(values) && replaysToSnapshot(values) ? values : null
         } catch (error) {
@@ -117,9 +148,8 @@ export class Session implements SessionContract {
     )
 
     this.initiated = true
-    if (!readonly) {
-      this.takeFlashMessages()
-    }
+    this.dropsOutgoingFlash = isPrefetch(this.ctx.request)
+    this.takeFlashMessages(!readonly && !keepsFlashMessages(this.ctx.request))
     this.shareLocalsWithView()
     debug('initiated session (fresh: %s, driver: %s)', this.fresh, this.config.driver)
   }
@@ -140,6 +170,7 @@ export class Session implements SessionContract {
         if (!this.initiated) {
           this.cookies.writeSessionId(this.ctx.response, this.sessionId)
           if (!this.fresh) {
+            this.stats.commit = 'touch'
             await this.driver.touch(this.sessionId)
           }
           return
@@ -148,15 +179,18 @@ export class Session implements SessionContract {
         this.cookies.writeSessionId(this.ctx.response, this.sessionId)
 
         if (this.previousSessionId) {
+          this.stats.commit = 'regenerate'
           await this.moveToNewId()
           return this.markCommitted()
         }
         const changes = this.changes()
         if (changes.length) {
           this.ctx.logger.trace('persist session changes with driver')
+          this.stats.commit = 'write'
           await this.persist(changes)
           return this.markCommitted()
         }
+        this.stats.commit = this.fresh ? 'none' : 'touch'
         if (!this.fresh) {
           this.ctx.logger.trace('touch session driver')
           await this.driver.touch(this.sessionId)
@@ -239,6 +273,20 @@ export class Session implements SessionContract {
   }
 
   /**
+   * A flash message for this request only: its templates and
+   * `flashMessages` see it, nothing stores it. Allowed in read-only
+   * sessions, since it changes nothing stored.
+   */
+  public flashNow(key: string | { [key: string]: AllowedSessionValues }, value?: any): void {
+    const messages = this.readableFlash
+    if (typeof key === 'string') {
+      messages.set(key, withoutUnsafeKeys(value))
+    } else {
+      messages.merge(key)
+    }
+  }
+
+  /**
    * Flashed input waits under `input` in responseFlashMessages (as in 6.4)
    * and goes to the top level of the flash messages at commit
    */
@@ -268,13 +316,13 @@ export class Session implements SessionContract {
   }
 
   public reflash(): void {
-    this.flash(this.flashMessages.all())
+    this.flash(this.incomingFlash.all())
   }
 
   public reflashOnly(keys: string[]): void {
     const picked = new Store({})
     for (const key of keys) {
-      const value = this.flashMessages.get(key)
+      const value = this.incomingFlash.get(key)
       if (value !== undefined) {
         picked.set(key, value)
       }
@@ -283,7 +331,7 @@ export class Session implements SessionContract {
   }
 
   public reflashExcept(keys: string[]): void {
-    const rest = new Store(JSON.parse(JSON.stringify(this.flashMessages.all())))
+    const rest = new Store(JSON.parse(JSON.stringify(this.incomingFlash.all())))
     keys.forEach((key) => rest.unset(key))
     this.flash(rest.all())
   }
@@ -296,6 +344,16 @@ export class Session implements SessionContract {
       throw SessionRuntimeException.notInitiated()
     }
     return this.store
+  }
+
+  /**
+   * The current request's flash messages, once the session is initiated
+   */
+  private get readableFlash(): Store {
+    if (!this.initiated) {
+      throw SessionRuntimeException.notInitiated()
+    }
+    return this.flashMessages
   }
 
   /**
@@ -323,24 +381,29 @@ export class Session implements SessionContract {
   }
 
   /**
-   * Input minus the fields listed in `dontFlash` (passwords)
+   * Input minus the fields listed in `dontFlash` (passwords), at any depth
    */
   private flashable(input: Record<string, any>): Record<string, any> {
-    const store = new Store(input)
-    this.config.dontFlash.forEach((key) => store.unset(key))
-    return store.all()
+    return withoutFields(input, this.config.dontFlash)
   }
 
   /**
-   * Move the previous request's flash messages out of the values
+   * Move the previous request's flash messages out of the values. When not
+   * consuming them, they are shown to this request and stay stored.
    */
-  private takeFlashMessages() {
+  private takeFlashMessages(consume: boolean) {
     const flash = this.store.get(FLASH_KEY)
     if (this.store.all()[FLASH_KEY] !== undefined) {
       this.store.unset(FLASH_KEY)
     }
     if (isPlainObject(flash) && Object.keys(flash).length) {
-      this.consumedFlash = flash
+      if (consume) {
+        this.consumedFlash = flash
+      } else {
+        this.keptFlash = flash
+      }
+      this.stats.flash = consume ? 'consumed' : 'kept'
+      this.incomingFlash.update(JSON.parse(JSON.stringify(flash)))
       this.flashMessages.update(JSON.parse(JSON.stringify(flash)))
     }
   }
@@ -350,11 +413,22 @@ export class Session implements SessionContract {
    * under explicit flash calls
    */
   private outgoingFlash(): Record<string, any> | null {
-    if (this.responseFlashMessages.isEmpty) {
+    if (this.dropsOutgoingFlash || this.responseFlashMessages.isEmpty) {
       return null
     }
     const { input, ...messages } = this.responseFlashMessages.all()
     return { ...(isPlainObject(input) ? input : {}), ...messages }
+  }
+
+  /**
+   * The flash messages to store: the kept ones under the new ones
+   */
+  private storedFlash(): Record<string, any> | null {
+    const outgoing = this.readonly ? null : this.outgoingFlash()
+    if (!this.keptFlash) {
+      return outgoing
+    }
+    return outgoing ? { ...this.keptFlash, ...outgoing } : this.keptFlash
   }
 
   /**
@@ -419,8 +493,8 @@ export class Session implements SessionContract {
    * The whole session as the drivers store it
    */
   private snapshot(): Record<string, any> {
-    const outgoing = this.readonly ? null : this.outgoingFlash()
-    return outgoing ? { ...this.store.all(), [FLASH_KEY]: outgoing } : { ...this.store.all() }
+    const flash = this.storedFlash()
+    return flash ? { ...this.store.all(), [FLASH_KEY]: flash } : { ...this.store.all() }
   }
 
   /**
@@ -430,7 +504,9 @@ export class Session implements SessionContract {
   private async persist(changes: SessionMutation[]) {
     if (typeof this.driver.update === 'function') {
       const read = this.readValues
-      const updater: SessionUpdater = (current) => applyMutations(current, changes)
+      const updater: SessionUpdater = (current) => {
+        return (this.stats.written = applyMutations(current, changes))
+      }
 
       /**
        * While the store holds what this request read, the replay's result
@@ -441,12 +517,12 @@ export class Session implements SessionContract {
           return undefined
         }
         const snapshot = this.snapshot()
-        return Object.keys(snapshot).length ? copyOf(snapshot) : null
+        return (this.stats.written = Object.keys(snapshot).length ? copyOf(snapshot) : null)
       }
       await this.driver.update(this.sessionId, updater)
       return
     }
-    await this.driver.write(this.sessionId, this.snapshot())
+    await this.driver.write(this.sessionId, (this.stats.written = this.snapshot()))
   }
 
   /**
@@ -456,6 +532,7 @@ export class Session implements SessionContract {
   private async moveToNewId() {
     const values = this.snapshot()
     const empty = Object.keys(values).length === 0
+    this.stats.written = empty ? null : values
     if (typeof this.driver.update === 'function') {
       await this.driver.update(this.sessionId, () => (empty ? null : values))
     } else if (!empty) {
@@ -466,21 +543,24 @@ export class Session implements SessionContract {
   }
 
   /**
-   * Templates get a read-only `session` and the `flashMessages`
+   * Templates get a read-only `session`, the `flashMessages` and `old()`
    */
   private shareLocalsWithView() {
     const view = (this.ctx as any).view
     if (!view || typeof view.share !== 'function') {
       return
     }
-    view.share({
-      flashMessages: this.flashMessages,
+    const flashMessages = this.flashMessages
+    const locals: SessionViewLocals = {
+      flashMessages,
+      old: (field, defaultValue) => oldInput(flashMessages, field, defaultValue),
       session: {
         get: this.get.bind(this),
         has: this.has.bind(this),
         all: this.all.bind(this),
       },
-    })
+    }
+    view.share(locals)
   }
 }
 
