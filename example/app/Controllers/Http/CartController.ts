@@ -33,7 +33,7 @@ export default class CartController {
   public async clear({ response, session }: HttpContextContract) {
     session.forget('cart')
     session.forget('cartUpdatedAt')
-    session.flash('notification', 'Cart emptied')
+    session.flash('info', 'Cart emptied')
     return response.redirect('/cart')
   }
 }
