@@ -357,6 +357,54 @@ test.group('session flash messages', (group) => {
     assert.deepEqual((await browser.get('/own/take')).json, {})
   })
 
+  test('stats record the read, the flash and what the commit did', async ({ assert }) => {
+    ;({ app } = await boot({ enabled: false }, ({ Route }) => {
+      Route.get('/stats/:action', async (ctx) => {
+        const session = app.manager.create(ctx) as any
+        await session.initiate(false)
+        if (ctx.params.action === 'put') {
+          session.put('cart', 2)
+          session.flash('notice', 'hi')
+        }
+        await session.commit()
+        return session.stats
+      })
+    }))
+    const browser = new Browser(app.url)
+    assert.deepEqual((await browser.get('/stats/none')).json, {
+      driver: 'memory',
+      read: false,
+      readValues: null,
+      flash: 'none',
+      commit: 'none',
+      written: null,
+    })
+    assert.deepEqual((await browser.get('/stats/put')).json, {
+      driver: 'memory',
+      read: true,
+      readValues: null,
+      flash: 'none',
+      commit: 'write',
+      written: { cart: 2, __flash__: { notice: 'hi' } },
+    })
+    assert.deepEqual((await browser.get('/stats/read')).json, {
+      driver: 'memory',
+      read: true,
+      readValues: { cart: 2, __flash__: { notice: 'hi' } },
+      flash: 'consumed',
+      commit: 'write',
+      written: { cart: 2 },
+    })
+    assert.deepEqual((await browser.get('/stats/read')).json, {
+      driver: 'memory',
+      read: true,
+      readValues: { cart: 2 },
+      flash: 'none',
+      commit: 'touch',
+      written: null,
+    })
+  })
+
   test('explicit flash messages win over flashed input', async ({ assert }) => {
     ;({ app } = await boot({}, ({ Route }) => {
       Route.post('/both', ({ session }) => {

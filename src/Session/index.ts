@@ -137,7 +137,7 @@ export class Session implements SessionContract {
         try {
           this.stats.read = !this.fresh
           const values = this.fresh ? null : await this.driver.read(this.sessionId)
-          this.stats.readValues = isPlainObject(values) ? values : null
+          this.stats.readValues = isPlainObject(values) ? { ...values } : null
           this.store = new Store(isPlainObject(values) ? values : {})
           this.readValues = isPlainObject(values) && replaysToSnapshot(values) ? values : null
         } catch (error) {

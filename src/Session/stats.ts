@@ -18,7 +18,8 @@ export type SessionStats = {
    */
   read: boolean
   /**
-   * The object the driver's read returned, null when nothing was stored
+   * A shallow copy of what the driver's read returned (the session drops
+   * its flash messages from the original), null when nothing was stored
    */
   readValues: Record<string, any> | null
   /**

@@ -86,7 +86,8 @@ export function recordCommit(ctx: HttpContextContract) {
     url: ctx.request.url(),
     status: ctx.response.getStatus(),
     commit: stats.commit,
-    bytesWritten: stats.commit === 'write' || stats.commit === 'regenerate' ? jsonBytes(stats.written) : 0,
+    bytesWritten:
+      stats.commit === 'write' || stats.commit === 'regenerate' ? jsonBytes(stats.written) : 0,
     at: Date.now(),
   })
   if (lastCommits.size > MAX_REPORTS) {
