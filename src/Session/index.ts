@@ -19,7 +19,7 @@ import { ResolvedSessionConfig } from '../SessionManager/config'
 import { SessionRuntimeException } from '../errors'
 import { generateSessionId } from '../SessionId'
 import { SessionCookies } from '../Cookies'
-import { keepsFlashMessages, isPrefetch } from './requestKind'
+import { isPrefetch, prefersJson } from './requestKind'
 import { withoutFields } from './dontFlash'
 import { SessionStats, newStats } from './stats'
 import { oldInput } from '../Bindings/View'
@@ -56,9 +56,10 @@ export class Session implements SessionContract {
   public readonly stats: SessionStats
 
   /**
-   * The previous request's flash messages, without those of `flashNow`
+   * The previous request's flash messages as read (never edited), without
+   * those of `flashNow`: what the reflash methods carry on
    */
-  private incomingFlash = new Store({})
+  private incomingFlash: Record<string, any> = {}
 
   private store = new Store({})
   private mutations: SessionMutation[] = []
@@ -149,7 +150,7 @@ export class Session implements SessionContract {
 
     this.initiated = true
     this.dropsOutgoingFlash = isPrefetch(this.ctx.request)
-    this.takeFlashMessages(!readonly && !keepsFlashMessages(this.ctx.request))
+    this.takeFlashMessages(!readonly && !this.dropsOutgoingFlash && !prefersJson(this.ctx.request))
     this.shareLocalsWithView()
     debug('initiated session (fresh: %s, driver: %s)', this.fresh, this.config.driver)
   }
@@ -316,13 +317,14 @@ export class Session implements SessionContract {
   }
 
   public reflash(): void {
-    this.flash(this.incomingFlash.all())
+    this.flash(copyOf(this.incomingFlash))
   }
 
   public reflashOnly(keys: string[]): void {
+    const incoming = new Store(this.incomingFlash)
     const picked = new Store({})
     for (const key of keys) {
-      const value = this.incomingFlash.get(key)
+      const value = incoming.get(key)
       if (value !== undefined) {
         picked.set(key, value)
       }
@@ -331,7 +333,7 @@ export class Session implements SessionContract {
   }
 
   public reflashExcept(keys: string[]): void {
-    const rest = new Store(JSON.parse(JSON.stringify(this.incomingFlash.all())))
+    const rest = new Store(copyOf(this.incomingFlash))
     keys.forEach((key) => rest.unset(key))
     this.flash(rest.all())
   }
@@ -403,7 +405,7 @@ export class Session implements SessionContract {
         this.keptFlash = flash
       }
       this.stats.flash = consume ? 'consumed' : 'kept'
-      this.incomingFlash.update(JSON.parse(JSON.stringify(flash)))
+      this.incomingFlash = flash
       this.flashMessages.update(JSON.parse(JSON.stringify(flash)))
     }
   }

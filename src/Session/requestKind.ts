@@ -29,14 +29,6 @@ export function prefersJson(request: RequestContract): boolean {
   return request.accepts(['html', 'json']) === 'json'
 }
 
-/**
- * Requests that see the previous request's flash messages but leave them
- * stored for the page the user opens next
- */
-export function keepsFlashMessages(request: RequestContract): boolean {
-  return isPrefetch(request) || prefersJson(request)
-}
-
 function purposeIsPrefetch(value: string | undefined): boolean {
   if (!value) {
     return false
