@@ -298,6 +298,13 @@ declare module '@ioc:Adonis/Addons/Session' {
     flash(key: string, value: AllowedSessionValues): void
 
     /**
+     * A flash message for the current request only: its templates and
+     * `flashMessages` see it, it is never stored
+     */
+    flashNow(values: { [key: string]: AllowedSessionValues }): void
+    flashNow(key: string, value: AllowedSessionValues): void
+
+    /**
      * Flash the request body (minus the `dontFlash` fields)
      */
     flashAll(): void
@@ -372,6 +379,27 @@ declare module '@ioc:Adonis/Addons/Session' {
     has(key: string): boolean
     get(key: string, defaultValue?: any): any
     all(): any
+  }
+
+  /**
+   * What templates rendered during a request get from the session (with
+   * `@adonisjs/view`), next to the `@flashMessage`, `@error` and
+   * `@inputError` tags
+   */
+  export interface SessionViewLocals {
+    /**
+     * The flash messages of the previous request, and those of `flashNow`
+     */
+    flashMessages: StoreContract
+    /**
+     * Read-only access to the session values
+     */
+    session: Pick<SessionContract, 'get' | 'has' | 'all'>
+    /**
+     * The flashed input of a form field (dot paths for nested fields), or
+     * `defaultValue`
+     */
+    old(field: string, defaultValue?: any): any
   }
 
   /**

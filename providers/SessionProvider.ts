@@ -9,7 +9,7 @@ import { SessionManagerContract } from '@ioc:Adonis/Addons/Session'
 
 /**
  * Registers the session manager and, on boot, `ctx.session`, the server
- * hooks and the Japa api-client helpers
+ * hooks, the Edge helpers (with @adonisjs/view) and the Japa api-client helpers
  */
 export default class SessionProvider {
   public static needsApplication = true
@@ -62,6 +62,11 @@ export default class SessionProvider {
         defineServerBindings(HttpContext, Server, Session)
       }
     )
+
+    this.app.container.withBindings(['Adonis/Core/View'], (View) => {
+      const { defineViewBindings } = require('../src/Bindings/View')
+      defineViewBindings(View)
+    })
 
     this.app.container.withBindings(
       [

@@ -222,3 +222,18 @@ export class SessionStoreUnavailableException extends Exception {
     )
   }
 }
+
+/**
+ * An Edge tag of the package used with the wrong arguments
+ */
+export class InvalidSessionTagException extends Exception {
+  public static code = 'E_INVALID_SESSION_TAG'
+
+  public static oneArgument(tagName: string, filename: string, line: number) {
+    return new this(
+      `@${tagName} takes one argument, the flash message key or the field name (${filename}:${line})`,
+      500,
+      this.code
+    )
+  }
+}

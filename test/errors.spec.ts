@@ -15,6 +15,7 @@ const {
   SessionCookieTooLargeException,
   SessionStoreUnavailableException,
   UnsafeSessionKeyException,
+  InvalidSessionTagException,
 } = errors
 
 type Case = [name: string, error: any, code: string, status: number, message: string]
@@ -187,6 +188,13 @@ const cases: Case[] = [
     'E_SESSION_STORE_UNAVAILABLE',
     503,
     'Session store (redis driver) is unavailable: Redis at 127.0.0.1:6379 (connection "local") failed: Connection is closed.',
+  ],
+  [
+    'InvalidSessionTagException.oneArgument',
+    InvalidSessionTagException.oneArgument('error', 'posts/new.edge', 12),
+    'E_INVALID_SESSION_TAG',
+    500,
+    '@error takes one argument, the flash message key or the field name (posts/new.edge:12)',
   ],
 ]
 

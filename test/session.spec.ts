@@ -227,6 +227,185 @@ test.group('session flash messages', (group) => {
     })
   })
 
+  test('dontFlash names match at any depth, dot paths at their path', async ({ assert }) => {
+    ;({ app } = await boot({ dontFlash: ['password', 'card.number'] }))
+    const browser = new Browser(app.url)
+    await browser.post('/flash-all', {
+      password: 'a',
+      user: { name: 'virk', password: 'b', profile: { password: 'c' } },
+      users: [{ name: 'x', password: 'd' }, 'password'],
+      card: { number: 1, name: 'A' },
+      other: { card: { number: 2 } },
+    })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {
+      user: { name: 'virk', profile: {} },
+      users: [{ name: 'x' }, 'password'],
+      card: { name: 'A' },
+      other: { card: { number: 2 } },
+    })
+  })
+
+  test('flashNow shows a message to this request only and stores nothing', async ({ assert }) => {
+    ;({ app } = await boot({}, ({ Route }) => {
+      Route.get('/now', ({ session }) => {
+        session.flashNow('notice', 'Saved just now')
+        session.flashNow({ errors: { title: 'Required' } })
+        session.reflash()
+        return { now: session.flashMessages.all(), all: session.all() }
+      })
+    }))
+    const browser = new Browser(app.url)
+    await browser.get('/flash/notice/previous')
+    const now = await browser.get('/now')
+    assert.deepEqual(now.json.now, {
+      notice: 'Saved just now',
+      errors: { title: 'Required' },
+    })
+    assert.deepEqual(now.json.all, {})
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, { notice: 'previous' })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {})
+  })
+
+  test('flashNow before the session is initiated raises', async ({ assert }) => {
+    ;({ app } = await boot({}, ({ Route }) => {
+      Route.get('/early', (ctx) => {
+        try {
+          app.manager.create(ctx).flashNow('a', 1)
+        } catch (error) {
+          return { error: error.message }
+        }
+      })
+    }))
+    const response = await new Browser(app.url).get('/early')
+    assert.equal(
+      response.json.error,
+      'E_RUNTIME_EXCEPTION: Session store is not initiated yet. Make sure sessions are enabled in "config/session" file and the session hook has run (or call "await session.initiate(false)")'
+    )
+  })
+
+  test('a prefetch sees the flash messages, leaves them and stores none of its own', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({}, ({ Route }) => {
+      Route.get('/prefetched', ({ session }) => {
+        session.increment('visits')
+        session.flash('from-prefetch', true)
+        return session.flashMessages.all()
+      })
+    }))
+    const browser = new Browser(app.url)
+    await browser.post('/flash', { notice: 'hi' })
+    for (const headers of [
+      { 'sec-purpose': 'prefetch' },
+      { 'sec-purpose': 'prefetch;prerender' },
+      { purpose: 'prefetch' },
+    ]) {
+      assert.deepEqual((await browser.get('/prefetched', headers)).json, { notice: 'hi' })
+    }
+    assert.deepEqual((await browser.get('/all')).json.values, { visits: 3 })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {})
+  })
+
+  test('a navigation after a prefetch gets the flash messages', async ({ assert }) => {
+    ;({ app } = await boot())
+    const browser = new Browser(app.url)
+    await browser.post('/flash', { notice: 'hi' })
+    await browser.get('/flash-messages', { 'sec-purpose': 'prefetch' })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, { notice: 'hi' })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {})
+  })
+
+  test('a request preferring JSON leaves the flash messages, one preferring HTML takes them', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot())
+    const browser = new Browser(app.url)
+    await browser.post('/flash', { notice: 'hi' })
+    const api = await browser.get('/flash-messages', { accept: 'application/json' })
+    assert.deepEqual(api.json.all, { notice: 'hi' })
+    const page = await browser.get('/flash-messages', {
+      accept: 'text/html,application/json;q=0.9',
+    })
+    assert.deepEqual(page.json.all, { notice: 'hi' })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {})
+  })
+
+  test('a read-only session sees the flash messages and leaves them', async ({ assert }) => {
+    /**
+     * Without the hooks (sessions disabled), each route initiates its own
+     * session, read-only or not
+     */
+    ;({ app } = await boot({ enabled: false }, ({ Route }) => {
+      const handle = (readonly: boolean, flash?: string) => async (ctx: HttpContextContract) => {
+        const session = app.manager.create(ctx)
+        await session.initiate(readonly)
+        const seen = session.flashMessages.all()
+        if (flash) {
+          session.flash('notice', flash)
+        }
+        await session.commit()
+        return seen
+      }
+      Route.get('/own/flash', handle(false, 'hi'))
+      Route.get('/own/peek', handle(true))
+      Route.get('/own/take', handle(false))
+    }))
+    const browser = new Browser(app.url)
+    await browser.get('/own/flash')
+    assert.deepEqual((await browser.get('/own/peek')).json, { notice: 'hi' })
+    assert.deepEqual((await browser.get('/own/peek')).json, { notice: 'hi' })
+    assert.deepEqual((await browser.get('/own/take')).json, { notice: 'hi' })
+    assert.deepEqual((await browser.get('/own/take')).json, {})
+  })
+
+  test('stats record the read, the flash and what the commit did', async ({ assert }) => {
+    ;({ app } = await boot({ enabled: false }, ({ Route }) => {
+      Route.get('/stats/:action', async (ctx) => {
+        const session = app.manager.create(ctx) as any
+        await session.initiate(false)
+        if (ctx.params.action === 'put') {
+          session.put('cart', 2)
+          session.flash('notice', 'hi')
+        }
+        await session.commit()
+        return session.stats
+      })
+    }))
+    const browser = new Browser(app.url)
+    assert.deepEqual((await browser.get('/stats/none')).json, {
+      driver: 'memory',
+      read: false,
+      readValues: null,
+      flash: 'none',
+      commit: 'none',
+      written: null,
+    })
+    assert.deepEqual((await browser.get('/stats/put')).json, {
+      driver: 'memory',
+      read: true,
+      readValues: null,
+      flash: 'none',
+      commit: 'write',
+      written: { cart: 2, __flash__: { notice: 'hi' } },
+    })
+    assert.deepEqual((await browser.get('/stats/read')).json, {
+      driver: 'memory',
+      read: true,
+      readValues: { cart: 2, __flash__: { notice: 'hi' } },
+      flash: 'consumed',
+      commit: 'write',
+      written: { cart: 2 },
+    })
+    assert.deepEqual((await browser.get('/stats/read')).json, {
+      driver: 'memory',
+      read: true,
+      readValues: { cart: 2 },
+      flash: 'none',
+      commit: 'touch',
+      written: null,
+    })
+  })
+
   test('explicit flash messages win over flashed input', async ({ assert }) => {
     ;({ app } = await boot({}, ({ Route }) => {
       Route.post('/both', ({ session }) => {

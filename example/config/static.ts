@@ -1,5 +1,6 @@
 /**
- * Files of public/ served as they are (the live cart script)
+ * Static files from "public/": the demo's stylesheet, favicon and live cart script. Nothing
+ * is loaded from another origin, so the demo runs offline.
  */
 
 import { AssetsConfig } from '@ioc:Adonis/Core/Static'
@@ -9,6 +10,8 @@ const staticConfig: AssetsConfig = {
   dotFiles: 'ignore',
   etag: true,
   lastModified: true,
+  maxAge: 0,
+  immutable: false,
 }
 
 export default staticConfig

@@ -10,14 +10,26 @@ import {
   SessionContract,
   SessionDriverContract,
   SessionMutation,
+  SessionViewLocals,
 } from '@ioc:Adonis/Addons/Session'
 import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
 import { FLASH_KEY, copyOf } from '../Store/mutations'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { SessionRuntimeException } from '../errors'
 import { generateSessionId } from '../SessionId'
-import { Baseline, editsSince, moveToNewId, persistChanges, replaysToSnapshot } from './persistence'
+import {
+  Baseline,
+  CommitPlan,
+  editsSince,
+  moveToNewId,
+  persistChanges,
+  replaysToSnapshot,
+} from './persistence'
 import { SessionCookies } from '../Cookies'
+import { isPrefetch, prefersJson } from './requestKind'
+import { withoutFields } from './dontFlash'
+import { SessionStats, newStats } from './stats'
+import { oldInput } from '../Bindings/View'
 import debug from '../debug'
 
 /**
@@ -44,6 +56,18 @@ export class Session implements SessionContract {
    */
   public responseFlashMessages = new Store({})
 
+  /**
+   * What the session did for this request (read, flash, commit), for
+   * diagnostics; not part of the public contract
+   */
+  public readonly stats: SessionStats
+
+  /**
+   * The previous request's flash messages as read (never edited), without
+   * those of `flashNow`: what the reflash methods carry on
+   */
+  private incomingFlash: Record<string, any> = {}
+
   private store = new Store({})
   private mutations: SessionMutation[] = []
 
@@ -59,6 +83,18 @@ export class Session implements SessionContract {
    * Flash messages read from the store at initiate, removed at commit
    */
   private consumedFlash: Record<string, any> | null = null
+
+  /**
+   * Flash messages read by a request that leaves them for the next one
+   * (prefetch, JSON, read-only): they stay stored as they were
+   */
+  private keptFlash: Record<string, any> | null = null
+
+  /**
+   * True for a prefetch: flash messages set by it are not stored, since
+   * the user may never see the page it produced
+   */
+  private dropsOutgoingFlash = false
 
   /**
    * The object the driver's read returned, while replaying the request's
@@ -80,6 +116,7 @@ export class Session implements SessionContract {
     private cookies: SessionCookies,
     private driver: SessionDriverContract
   ) {
+    this.stats = newStats(config.driver)
     const existing = this.cookies.readSessionId(ctx.request)
     if (existing) {
       this.sessionId = existing
@@ -106,7 +143,9 @@ export class Session implements SessionContract {
       { driver: this.config.driver },
       async () => {
         try {
+          this.stats.read = !this.fresh
           const values = this.fresh ? null : await this.driver.read(this.sessionId)
+          this.stats.readValues = isPlainObject(values) ? { ...values } : null
           this.store = new Store(isPlainObject(values) ? values : {})
           this.readValues = isPlainObject(values) && replaysToSnapshot(values) ? values : null
         } catch (error) {
@@ -117,9 +156,8 @@ export class Session implements SessionContract {
     )
 
     this.initiated = true
-    if (!readonly) {
-      this.takeFlashMessages()
-    }
+    this.dropsOutgoingFlash = isPrefetch(this.ctx.request)
+    this.takeFlashMessages(!readonly && !this.dropsOutgoingFlash && !prefersJson(this.ctx.request))
     this.shareLocalsWithView()
     debug('initiated session (fresh: %s, driver: %s)', this.fresh, this.config.driver)
   }
@@ -140,6 +178,7 @@ export class Session implements SessionContract {
         if (!this.initiated) {
           this.cookies.writeSessionId(this.ctx.response, this.sessionId)
           if (!this.fresh) {
+            this.stats.commit = 'touch'
             await this.driver.touch(this.sessionId)
           }
           return
@@ -148,29 +187,23 @@ export class Session implements SessionContract {
         this.cookies.writeSessionId(this.ctx.response, this.sessionId)
 
         if (this.previousSessionId) {
+          this.stats.commit = 'regenerate'
           await moveToNewId(
             this.driver,
             this.sessionId,
             this.previousSessionId,
-            this.snapshot(),
-            this.flashInputKeys()
+            this.commitPlan([])
           )
           return this.markCommitted()
         }
         const changes = this.changes()
         if (changes.length) {
           this.ctx.logger.trace('persist session changes with driver')
-          const snapshot = () => this.snapshot()
-          await persistChanges(
-            this.driver,
-            this.sessionId,
-            changes,
-            this.readValues,
-            snapshot,
-            this.flashInputKeys()
-          )
+          this.stats.commit = 'write'
+          await persistChanges(this.driver, this.sessionId, this.commitPlan(changes))
           return this.markCommitted()
         }
+        this.stats.commit = this.fresh ? 'none' : 'touch'
         if (!this.fresh) {
           this.ctx.logger.trace('touch session driver')
           await this.driver.touch(this.sessionId)
@@ -253,6 +286,20 @@ export class Session implements SessionContract {
   }
 
   /**
+   * A flash message for this request only: its templates and
+   * `flashMessages` see it, nothing stores it. Allowed in read-only
+   * sessions, since it changes nothing stored.
+   */
+  public flashNow(key: string | { [key: string]: AllowedSessionValues }, value?: any): void {
+    const messages = this.readableFlash
+    if (typeof key === 'string') {
+      messages.set(key, withoutUnsafeKeys(value))
+    } else {
+      messages.merge(key)
+    }
+  }
+
+  /**
    * Flashed input waits under `input` in responseFlashMessages (as in 6.4)
    * and goes to the top level of the flash messages at commit
    */
@@ -282,13 +329,14 @@ export class Session implements SessionContract {
   }
 
   public reflash(): void {
-    this.flash(this.flashMessages.all())
+    this.flash(copyOf(this.incomingFlash))
   }
 
   public reflashOnly(keys: string[]): void {
+    const incoming = new Store(this.incomingFlash)
     const picked = new Store({})
     for (const key of keys) {
-      const value = this.flashMessages.get(key)
+      const value = incoming.get(key)
       if (value !== undefined) {
         picked.set(key, value)
       }
@@ -297,7 +345,7 @@ export class Session implements SessionContract {
   }
 
   public reflashExcept(keys: string[]): void {
-    const rest = new Store(JSON.parse(JSON.stringify(this.flashMessages.all())))
+    const rest = new Store(copyOf(this.incomingFlash))
     keys.forEach((key) => rest.unset(key))
     this.flash(rest.all())
   }
@@ -310,6 +358,16 @@ export class Session implements SessionContract {
       throw SessionRuntimeException.notInitiated()
     }
     return this.store
+  }
+
+  /**
+   * The current request's flash messages, once the session is initiated
+   */
+  private get readableFlash(): Store {
+    if (!this.initiated) {
+      throw SessionRuntimeException.notInitiated()
+    }
+    return this.flashMessages
   }
 
   /**
@@ -337,24 +395,29 @@ export class Session implements SessionContract {
   }
 
   /**
-   * Input minus the fields listed in `dontFlash` (passwords)
+   * Input minus the fields listed in `dontFlash` (passwords), at any depth
    */
   private flashable(input: Record<string, any>): Record<string, any> {
-    const store = new Store(input)
-    this.config.dontFlash.forEach((key) => store.unset(key))
-    return store.all()
+    return withoutFields(input, this.config.dontFlash)
   }
 
   /**
-   * Move the previous request's flash messages out of the values
+   * Move the previous request's flash messages out of the values. When not
+   * consuming them, they are shown to this request and stay stored.
    */
-  private takeFlashMessages() {
+  private takeFlashMessages(consume: boolean) {
     const flash = this.store.get(FLASH_KEY)
     if (this.store.all()[FLASH_KEY] !== undefined) {
       this.store.unset(FLASH_KEY)
     }
     if (isPlainObject(flash) && Object.keys(flash).length) {
-      this.consumedFlash = flash
+      if (consume) {
+        this.consumedFlash = flash
+      } else {
+        this.keptFlash = flash
+      }
+      this.stats.flash = consume ? 'consumed' : 'kept'
+      this.incomingFlash = flash
       this.flashMessages.update(JSON.parse(JSON.stringify(flash)))
     }
   }
@@ -364,11 +427,25 @@ export class Session implements SessionContract {
    * under explicit flash calls
    */
   private outgoingFlash(): Record<string, any> | null {
-    if (this.responseFlashMessages.isEmpty) {
+    if (this.dropsOutgoingFlash || this.responseFlashMessages.isEmpty) {
       return null
     }
     const { input, ...messages } = this.responseFlashMessages.all()
     return { ...(isPlainObject(input) ? input : {}), ...messages }
+  }
+
+  /**
+   * What the commit hands to the driver; what it stores is recorded in
+   * `stats.written`
+   */
+  private commitPlan(changes: SessionMutation[]): CommitPlan {
+    return {
+      changes,
+      read: this.readValues,
+      snapshot: () => this.snapshot(),
+      flashInput: this.flashInputKeys(),
+      record: (values) => (this.stats.written = values),
+    }
   }
 
   /**
@@ -382,6 +459,17 @@ export class Session implements SessionContract {
       return []
     }
     return Object.keys(input).filter((key) => !Object.hasOwn(messages, key))
+  }
+
+  /**
+   * The flash messages to store: the kept ones under the new ones
+   */
+  private storedFlash(): Record<string, any> | null {
+    const outgoing = this.readonly ? null : this.outgoingFlash()
+    if (!this.keptFlash) {
+      return outgoing
+    }
+    return outgoing ? { ...this.keptFlash, ...outgoing } : this.keptFlash
   }
 
   /**
@@ -439,25 +527,28 @@ export class Session implements SessionContract {
    * The whole session as the drivers store it
    */
   private snapshot(): Record<string, any> {
-    const outgoing = this.readonly ? null : this.outgoingFlash()
-    return outgoing ? { ...this.store.all(), [FLASH_KEY]: outgoing } : { ...this.store.all() }
+    const flash = this.storedFlash()
+    return flash ? { ...this.store.all(), [FLASH_KEY]: flash } : { ...this.store.all() }
   }
 
   /**
-   * Templates get a read-only `session` and the `flashMessages`
+   * Templates get a read-only `session`, the `flashMessages` and `old()`
    */
   private shareLocalsWithView() {
     const view = (this.ctx as any).view
     if (!view || typeof view.share !== 'function') {
       return
     }
-    view.share({
-      flashMessages: this.flashMessages,
+    const flashMessages = this.flashMessages
+    const locals: SessionViewLocals = {
+      flashMessages,
+      old: (field, defaultValue) => oldInput(flashMessages, field, defaultValue),
       session: {
         get: this.get.bind(this),
         has: this.has.bind(this),
         all: this.all.bind(this),
       },
-    })
+    }
+    view.share(locals)
   }
 }

@@ -36,21 +36,31 @@ export function editsSince(
 }
 
 /**
+ * What a commit hands to the driver: the request's changes, what the
+ * driver's read returned (when replaying onto it gives what `snapshot`
+ * holds), the flashed input a size-limited store may leave out, and where
+ * to record the values stored
+ */
+export type CommitPlan = {
+  changes: SessionMutation[]
+  read: Values | null
+  snapshot: () => Values
+  flashInput: string[]
+  record: (values: Values | null) => Values | null
+}
+
+/**
  * Replay the changes onto the stored copy when the driver can, else write
- * the whole session (the last writer wins). `read` is what the driver's
- * read returned, when replaying onto it gives what `snapshot` holds;
- * `flashInput` names the flashed input a size-limited store may leave out.
+ * the whole session (the last writer wins)
  */
 export async function persistChanges(
   driver: SessionDriverContract,
   sessionId: string,
-  changes: SessionMutation[],
-  read: Values | null,
-  snapshot: () => Values,
-  flashInput: string[]
+  plan: CommitPlan
 ) {
+  const { changes, read, snapshot, flashInput, record } = plan
   if (typeof driver.update !== 'function') {
-    await driver.write(sessionId, snapshot())
+    await driver.write(sessionId, record(snapshot())!)
     return
   }
 
@@ -59,11 +69,11 @@ export async function persistChanges(
    * what the session holds: no need to decode and replay
    */
   const change = new SessionChange(
-    (current) => applyMutations(current, changes),
+    (current) => record(applyMutations(current, changes)),
     read,
     () => {
       const values = snapshot()
-      return Object.keys(values).length ? copyOf(values) : null
+      return record(Object.keys(values).length ? copyOf(values) : null)
     },
     flashInput
   )
@@ -78,13 +88,14 @@ export async function moveToNewId(
   driver: SessionDriverContract,
   sessionId: string,
   previousSessionId: string,
-  values: Values,
-  flashInput: string[]
+  plan: CommitPlan
 ) {
+  const values = plan.snapshot()
   const empty = Object.keys(values).length === 0
+  plan.record(empty ? null : values)
   if (typeof driver.update === 'function') {
-    const change = new SessionChange(() => (empty ? null : values), null, null, flashInput)
-    await applyChange(driver, sessionId, change)
+    const replay = () => (empty ? null : values)
+    await applyChange(driver, sessionId, new SessionChange(replay, null, null, plan.flashInput))
   } else if (!empty) {
     await driver.write(sessionId, values)
   }

@@ -59,6 +59,17 @@ export class Browser {
   }
 
   /**
+   * Post an HTML form: fields urlencoded with brackets for nested values
+   * (`user[email]`, `users[0][name]`), as browsers send named inputs
+   */
+  public postForm(path: string, fields: Record<string, any>, headers: Record<string, string> = {}) {
+    return this.request('POST', path, new URLSearchParams(formPairs(fields, '')).toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...headers,
+    })
+  }
+
+  /**
    * A browser holding the same cookies, e.g. a second tab
    */
   public clone(): Browser {
@@ -83,7 +94,7 @@ export class Browser {
     if (this.cookies.size && !headers.cookie) {
       ;(init.headers as Record<string, string>).cookie = this.cookieHeader()
     }
-    if (body instanceof URLSearchParams) {
+    if (typeof body === 'string' || body instanceof URLSearchParams) {
       init.body = body
     } else if (body !== undefined) {
       ;(init.headers as Record<string, string>)['content-type'] = 'application/json'
@@ -114,6 +125,18 @@ export class Browser {
     }
     return { status: response.status, text, json, headers: response.headers, setCookies }
   }
+}
+
+/**
+ * `[name, value]` pairs of nested form fields, in bracket notation
+ */
+function formPairs(value: any, prefix: string): [string, string][] {
+  if (value === null || typeof value !== 'object') {
+    return [[prefix, String(value)]]
+  }
+  return Object.entries(value).flatMap(([key, item]) =>
+    formPairs(item, prefix ? `${prefix}[${key}]` : key)
+  )
 }
 
 /**

@@ -15,10 +15,13 @@ import Session, {
   SessionConfig,
   SessionContract,
   SessionDriverContract,
+  SessionViewLocals,
   StoreContract,
 } from '@ioc:Adonis/Addons/Session'
 import { ApplicationContract } from '@ioc:Adonis/Core/Application'
 import { sessionConfig } from '@adonisjs/session/build/config'
+import View from '@ioc:Adonis/Core/View'
+import { sessionTags, defineViewBindings } from '@adonisjs/session/build/src/Bindings/View'
 
 export const config: SessionConfig = sessionConfig({
   enabled: true,
@@ -48,6 +51,8 @@ Route.post('/cart', async ({ session, response }) => {
   session.reflash()
   session.reflashOnly(['errors'])
   session.reflashExcept(['success'])
+  session.flashNow('notice', 'Shown on this page only')
+  session.flashNow({ errors: { title: ['Title is required'] } })
   const messages: StoreContract = session.flashMessages
   const empty: boolean = messages.isEmpty
   const id: string = session.sessionId
@@ -130,3 +135,19 @@ test('japa helpers', async ({ client }) => {
   response.dumpSession({ depth: 1 }).assertStatus(200)
   console.log(values, flash)
 })
+
+export function viewLocals(locals: SessionViewLocals) {
+  const title: string = locals.old('title', '')
+  const city = locals.old('address.city')
+  const messages: StoreContract = locals.flashMessages
+  const cart: number = locals.session.get('cart', 0)
+  // @ts-expect-error templates get a read-only session
+  locals.session.put('cart', 1)
+  return [title, city, messages.has('errors.title'), cart]
+}
+
+/**
+ * The package's tags are Edge tags: another Edge instance can take them
+ */
+sessionTags.forEach((tag) => View.registerTag(tag))
+defineViewBindings(View)

@@ -36,7 +36,7 @@ export default class CartController {
   public async clear({ response, session }: HttpContextContract) {
     session.forget('cart')
     session.forget('cartUpdatedAt')
-    session.flash('notification', 'Cart emptied')
+    session.flash('info', 'Cart emptied')
     Event.emit('cart:changed', { sessionId: session.sessionId, count: 0 })
     return response.redirect('/cart')
   }
