@@ -1,8 +1,25 @@
 /// <reference lib="dom" />
 import { test } from '@japa/runner'
 import type { BrowserContext, Page } from 'playwright-core'
-import { newVisitor } from '../support/browser'
+import { newVisitor, screenshot } from '../support/browser'
 import { baseUrl } from '../support/server'
+
+type Cleanup = (handler: () => Promise<void>) => void
+
+/**
+ * A new visitor's browser context; closing it at cleanup fails the test on
+ * any console error or uncaught exception its pages had
+ */
+async function liveVisitor(cleanup: Cleanup): Promise<BrowserContext> {
+  const visitor = await newVisitor(baseUrl)
+  cleanup(async () => {
+    await visitor.context.close()
+    if (visitor.consoleErrors.length) {
+      throw new Error(`Console errors:\n${visitor.consoleErrors.join('\n')}`)
+    }
+  })
+  return visitor.context
+}
 
 /**
  * A tab on /cart whose live cart socket is open
@@ -36,8 +53,7 @@ test.group(
   `Live cart over a WebSocket (${process.env.E2E_SESSION_DRIVER || 'cookie'} driver)`,
   () => {
     test('a second tab follows the cart without a reload', async ({ assert, cleanup }) => {
-      const context = await newVisitor(baseUrl)
-      cleanup(() => context.close())
+      const context = await liveVisitor(cleanup)
       const shop = await openCartTab(context)
       const other = await openCartTab(context)
       await other.evaluate(() => ((window as any).notReloaded = true))
@@ -46,6 +62,7 @@ test.group(
       await countShown(other, '2')
       await addToCart(shop, 3)
       await countShown(other, '5')
+      await screenshot(other, 'cart-live-second-tab')
 
       await Promise.all([shop.waitForURL('**/cart'), shop.click('#clear-cart')])
       await countShown(other, '0')
@@ -53,8 +70,7 @@ test.group(
     })
 
     test('a tab opened later starts from the session cart', async ({ assert, cleanup }) => {
-      const context = await newVisitor(baseUrl)
-      cleanup(() => context.close())
+      const context = await liveVisitor(cleanup)
       const shop = await openCartTab(context)
       await addToCart(shop, 4)
 
@@ -65,10 +81,8 @@ test.group(
     })
 
     test('another visitor never sees the cart change', async ({ assert, cleanup }) => {
-      const visitor = await newVisitor(baseUrl)
-      const stranger = await newVisitor(baseUrl)
-      cleanup(() => visitor.close())
-      cleanup(() => stranger.close())
+      const visitor = await liveVisitor(cleanup)
+      const stranger = await liveVisitor(cleanup)
       const shop = await openCartTab(visitor)
       const other = await openCartTab(visitor)
       const strangerTab = await openCartTab(stranger)
