@@ -8,11 +8,11 @@
 
 import { isPlainObject } from '../Store'
 import { InvalidSessionTagException } from '../errors'
+import { FlashBag } from '../Session/locals'
 
 /**
  * The part of a flash message bag the helpers read
  */
-type FlashBag = { get(key: string, defaultValue?: any): any; has(key: string): boolean }
 
 /**
  * The parts of Edge's parser and tokens a tag uses (Edge is an optional
@@ -64,14 +64,6 @@ type Lookup = 'flashMessage' | 'error' | 'inputError'
  * Name of the template macro the compiled tags call
  */
 const MACRO = 'sessionFlashLookup'
-
-/**
- * The flashed value of a form field (dot paths for nested fields), or
- * `defaultValue`
- */
-export function oldInput(flashMessages: FlashBag | undefined, field: string, defaultValue?: any) {
-  return flashMessages ? flashMessages.get(field, defaultValue) : defaultValue
-}
 
 /**
  * The error messages flashed for a field, or undefined. The v5 validator

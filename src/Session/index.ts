@@ -10,26 +10,19 @@ import {
   SessionContract,
   SessionDriverContract,
   SessionMutation,
-  SessionViewLocals,
 } from '@ioc:Adonis/Addons/Session'
 import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
-import { FLASH_KEY, copyOf } from '../Store/mutations'
+import { FLASH_KEY } from '../Store/mutations'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { SessionRuntimeException } from '../errors'
 import { generateSessionId } from '../SessionId'
-import {
-  Baseline,
-  CommitPlan,
-  editsSince,
-  moveToNewId,
-  persistChanges,
-  replaysToSnapshot,
-} from './persistence'
+import { CommitPlan, moveToNewId, persistChanges, replaysToSnapshot } from './persistence'
 import { SessionCookies } from '../Cookies'
 import { isPrefetch, prefersJson } from './requestKind'
-import { withoutFields } from './dontFlash'
+import { SessionFlash } from './flash'
+import { SessionValues } from './values'
 import { SessionStats, newStats } from './stats'
-import { oldInput } from '../Bindings/View'
+import { shareWithView } from './locals'
 import debug from '../debug'
 
 /**
@@ -49,12 +42,12 @@ export class Session implements SessionContract {
   /**
    * Flash messages set by the previous request
    */
-  public flashMessages = new Store({})
+  public readonly flashMessages: Store
 
   /**
    * Flash messages for the next request
    */
-  public responseFlashMessages = new Store({})
+  public readonly responseFlashMessages: Store
 
   /**
    * What the session did for this request (read, flash, commit), for
@@ -62,39 +55,9 @@ export class Session implements SessionContract {
    */
   public readonly stats: SessionStats
 
-  /**
-   * The previous request's flash messages as read (never edited), without
-   * those of `flashNow`: what the reflash methods carry on
-   */
-  private incomingFlash: Record<string, any> = {}
+  private flash$: SessionFlash
 
-  private store = new Store({})
-  private mutations: SessionMutation[] = []
-
-  /**
-   * JSON of the values when the request first got hold of a stored object
-   * (through get/all/pull, or by putting one), and how many changes were
-   * recorded by then. In-place edits of such objects are found by comparing
-   * against it at commit; a request that never held an object skips that.
-   */
-  private baseline: Baseline | null = null
-
-  /**
-   * Flash messages read from the store at initiate, removed at commit
-   */
-  private consumedFlash: Record<string, any> | null = null
-
-  /**
-   * Flash messages read by a request that leaves them for the next one
-   * (prefetch, JSON, read-only): they stay stored as they were
-   */
-  private keptFlash: Record<string, any> | null = null
-
-  /**
-   * True for a prefetch: flash messages set by it are not stored, since
-   * the user may never see the page it produced
-   */
-  private dropsOutgoingFlash = false
+  private values = new SessionValues()
 
   /**
    * The object the driver's read returned, while replaying the request's
@@ -117,6 +80,9 @@ export class Session implements SessionContract {
     private driver: SessionDriverContract
   ) {
     this.stats = newStats(config.driver)
+    this.flash$ = new SessionFlash(config.dontFlash)
+    this.flashMessages = this.flash$.messages
+    this.responseFlashMessages = this.flash$.outgoing
     const existing = this.cookies.readSessionId(ctx.request)
     if (existing) {
       this.sessionId = existing
@@ -146,7 +112,7 @@ export class Session implements SessionContract {
           this.stats.read = !this.fresh
           const values = this.fresh ? null : await this.driver.read(this.sessionId)
           this.stats.readValues = isPlainObject(values) ? { ...values } : null
-          this.store = new Store(isPlainObject(values) ? values : {})
+          this.values.store = new Store(isPlainObject(values) ? values : {})
           this.readValues = isPlainObject(values) && replaysToSnapshot(values) ? values : null
         } catch (error) {
           this.initiateFailed = true
@@ -156,9 +122,11 @@ export class Session implements SessionContract {
     )
 
     this.initiated = true
-    this.dropsOutgoingFlash = isPrefetch(this.ctx.request)
-    this.takeFlashMessages(!readonly && !this.dropsOutgoingFlash && !prefersJson(this.ctx.request))
-    this.shareLocalsWithView()
+    const prefetch = isPrefetch(this.ctx.request)
+    this.flash$.dropsOutgoing = prefetch
+    const consume = !readonly && !prefetch && !prefersJson(this.ctx.request)
+    this.stats.flash = this.flash$.take(this.values.store, consume)
+    shareWithView(this.ctx, this)
     debug('initiated session (fresh: %s, driver: %s)', this.fresh, this.config.driver)
   }
 
@@ -230,46 +198,35 @@ export class Session implements SessionContract {
   }
 
   public get(key: string, defaultValue?: any): any {
-    return this.handOut(this.readable.get(key, defaultValue))
+    return this.readable.get(key, defaultValue)
   }
 
   public all(): any {
-    return this.handOut(this.readable.all())
+    return this.readable.all()
   }
 
   public put(key: string, value: AllowedSessionValues): void {
-    const store = this.mutable
-    if (value !== null && typeof value === 'object') {
-      this.takeBaseline()
-    }
-    store.set(key, value)
-    this.mutations.push({ op: 'set', key, value: copyOf(value) })
+    this.mutable.put(key, value)
   }
 
   public forget(key: string): void {
-    this.mutable.unset(key)
-    this.mutations.push({ op: 'unset', key })
+    this.mutable.forget(key)
   }
 
   public pull(key: string, defaultValue?: any): any {
-    const value = this.mutable.pull(key, defaultValue)
-    this.mutations.push({ op: 'unset', key })
-    return this.handOut(value)
+    return this.mutable.pull(key, defaultValue)
   }
 
   public increment(key: string, steps: number = 1): any {
     this.mutable.increment(key, steps)
-    this.mutations.push({ op: 'increment', key, steps })
   }
 
   public decrement(key: string, steps: number = 1): any {
-    this.mutable.decrement(key, steps)
-    this.mutations.push({ op: 'increment', key, steps: -steps })
+    this.mutable.increment(key, -steps)
   }
 
   public clear(): void {
     this.mutable.clear()
-    this.mutations.push({ op: 'clear' })
   }
 
   /**
@@ -277,12 +234,7 @@ export class Session implements SessionContract {
    * '') are kept.
    */
   public flash(key: string | { [key: string]: AllowedSessionValues }, value?: any): void {
-    this.ensureMutable()
-    if (typeof key === 'string') {
-      this.responseFlashMessages.set(key, withoutUnsafeKeys(value))
-    } else {
-      this.responseFlashMessages.merge(key)
-    }
+    this.mutableFlash.set(key, value)
   }
 
   /**
@@ -291,97 +243,66 @@ export class Session implements SessionContract {
    * sessions, since it changes nothing stored.
    */
   public flashNow(key: string | { [key: string]: AllowedSessionValues }, value?: any): void {
-    const messages = this.readableFlash
-    if (typeof key === 'string') {
-      messages.set(key, withoutUnsafeKeys(value))
-    } else {
-      messages.merge(key)
-    }
+    this.ensureInitiated()
+    this.flash$.now(key, value)
   }
 
-  /**
-   * Flashed input waits under `input` in responseFlashMessages (as in 6.4)
-   * and goes to the top level of the flash messages at commit
-   */
   public flashAll(): void {
-    this.ensureMutable()
-    this.responseFlashMessages.set('input', this.flashable(this.requestInput()))
+    this.mutableFlash.input(this.requestInput())
   }
 
   public flashOnly(keys: string[]): void {
-    this.ensureMutable()
-    const input = new Store(this.requestInput())
-    const picked = new Store({})
-    for (const key of keys) {
-      const value = input.get(key)
-      if (value !== undefined) {
-        picked.set(key, value)
-      }
-    }
-    this.responseFlashMessages.set('input', this.flashable(picked.all()))
+    this.mutableFlash.input(this.requestInput(), keys)
   }
 
   public flashExcept(keys: string[]): void {
-    this.ensureMutable()
-    const input = new Store(this.requestInput())
-    keys.forEach((key) => input.unset(key))
-    this.responseFlashMessages.set('input', this.flashable(input.all()))
+    this.mutableFlash.input(this.requestInput(), undefined, keys)
   }
 
   public reflash(): void {
-    this.flash(copyOf(this.incomingFlash))
+    this.mutableFlash.reflash()
   }
 
   public reflashOnly(keys: string[]): void {
-    const incoming = new Store(this.incomingFlash)
-    const picked = new Store({})
-    for (const key of keys) {
-      const value = incoming.get(key)
-      if (value !== undefined) {
-        picked.set(key, value)
-      }
-    }
-    this.flash(picked.all())
+    this.mutableFlash.reflash(keys)
   }
 
   public reflashExcept(keys: string[]): void {
-    const rest = new Store(copyOf(this.incomingFlash))
-    keys.forEach((key) => rest.unset(key))
-    this.flash(rest.all())
+    this.mutableFlash.reflash(undefined, keys)
   }
 
   /**
-   * The store, once the session is initiated
+   * The values, once the session is initiated
    */
-  private get readable(): Store {
-    if (!this.initiated) {
-      throw SessionRuntimeException.notInitiated()
-    }
-    return this.store
+  private get readable(): SessionValues {
+    this.ensureInitiated()
+    return this.values
   }
 
   /**
-   * The current request's flash messages, once the session is initiated
+   * The values, once initiated and when not readonly
    */
-  private get readableFlash(): Store {
-    if (!this.initiated) {
-      throw SessionRuntimeException.notInitiated()
-    }
-    return this.flashMessages
-  }
-
-  /**
-   * The store, once initiated and when not readonly
-   */
-  private get mutable(): Store {
+  private get mutable(): SessionValues {
     this.ensureMutable()
-    return this.store
+    return this.values
+  }
+
+  /**
+   * The flash messages, once initiated and when not readonly
+   */
+  private get mutableFlash(): SessionFlash {
+    this.ensureMutable()
+    return this.flash$
+  }
+
+  private ensureInitiated() {
+    if (!this.initiated) {
+      throw SessionRuntimeException.notInitiated()
+    }
   }
 
   private ensureMutable() {
-    if (!this.initiated) {
-      throw SessionRuntimeException.notInitiated()
-    }
+    this.ensureInitiated()
     if (this.readonly) {
       throw SessionRuntimeException.readonly()
     }
@@ -395,46 +316,6 @@ export class Session implements SessionContract {
   }
 
   /**
-   * Input minus the fields listed in `dontFlash` (passwords), at any depth
-   */
-  private flashable(input: Record<string, any>): Record<string, any> {
-    return withoutFields(input, this.config.dontFlash)
-  }
-
-  /**
-   * Move the previous request's flash messages out of the values. When not
-   * consuming them, they are shown to this request and stay stored.
-   */
-  private takeFlashMessages(consume: boolean) {
-    const flash = this.store.get(FLASH_KEY)
-    if (this.store.all()[FLASH_KEY] !== undefined) {
-      this.store.unset(FLASH_KEY)
-    }
-    if (isPlainObject(flash) && Object.keys(flash).length) {
-      if (consume) {
-        this.consumedFlash = flash
-      } else {
-        this.keptFlash = flash
-      }
-      this.stats.flash = consume ? 'consumed' : 'kept'
-      this.incomingFlash = flash
-      this.flashMessages.update(JSON.parse(JSON.stringify(flash)))
-    }
-  }
-
-  /**
-   * Flash messages for the next request: flashed input at the top level,
-   * under explicit flash calls
-   */
-  private outgoingFlash(): Record<string, any> | null {
-    if (this.dropsOutgoingFlash || this.responseFlashMessages.isEmpty) {
-      return null
-    }
-    const { input, ...messages } = this.responseFlashMessages.all()
-    return { ...(isPlainObject(input) ? input : {}), ...messages }
-  }
-
-  /**
    * What the commit hands to the driver; what it stores is recorded in
    * `stats.written`
    */
@@ -443,49 +324,8 @@ export class Session implements SessionContract {
       changes,
       read: this.readValues,
       snapshot: () => this.snapshot(),
-      flashInput: this.flashInputKeys(),
+      flashInput: this.readonly ? [] : this.flash$.inputKeys(),
       record: (values) => (this.stats.written = values),
-    }
-  }
-
-  /**
-   * Tell the cookie driver which outgoing flash messages are flashed input
-   * (not overridden by an explicit `flash`): it may leave those out of a
-   * cookie too large for browsers, so a validation redirect never fails
-   */
-  private flashInputKeys(): string[] {
-    const { input, ...messages } = this.responseFlashMessages.all()
-    if (this.readonly || !isPlainObject(input)) {
-      return []
-    }
-    return Object.keys(input).filter((key) => !Object.hasOwn(messages, key))
-  }
-
-  /**
-   * The flash messages to store: the kept ones under the new ones
-   */
-  private storedFlash(): Record<string, any> | null {
-    const outgoing = this.readonly ? null : this.outgoingFlash()
-    if (!this.keptFlash) {
-      return outgoing
-    }
-    return outgoing ? { ...this.keptFlash, ...outgoing } : this.keptFlash
-  }
-
-  /**
-   * A stored object handed to the caller may be edited in place: take the
-   * baseline first
-   */
-  private handOut<T>(value: T): T {
-    if (value !== null && typeof value === 'object') {
-      this.takeBaseline()
-    }
-    return value
-  }
-
-  private takeBaseline() {
-    if (!this.baseline) {
-      this.baseline = { json: JSON.stringify(this.store.all()), recorded: this.mutations.length }
     }
   }
 
@@ -495,9 +335,8 @@ export class Session implements SessionContract {
    */
   private markCommitted() {
     this.readValues = null
-    this.mutations = []
-    this.consumedFlash = null
-    this.baseline = null
+    this.values.committed()
+    this.flash$.committed()
     this.previousSessionId = null
   }
 
@@ -509,46 +348,15 @@ export class Session implements SessionContract {
     if (this.readonly) {
       return []
     }
-    const changes = [...this.mutations]
-    if (this.baseline) {
-      changes.push(...editsSince(this.baseline, this.mutations, this.store.all()))
-    }
-    if (this.consumedFlash) {
-      changes.push({ op: 'flashConsume', values: this.consumedFlash })
-    }
-    const outgoing = this.outgoingFlash()
-    if (outgoing) {
-      changes.push({ op: 'flashMerge', values: outgoing })
-    }
-    return changes
+    return [...this.values.changes(), ...this.flash$.changes()]
   }
 
   /**
    * The whole session as the drivers store it
    */
   private snapshot(): Record<string, any> {
-    const flash = this.storedFlash()
-    return flash ? { ...this.store.all(), [FLASH_KEY]: flash } : { ...this.store.all() }
-  }
-
-  /**
-   * Templates get a read-only `session`, the `flashMessages` and `old()`
-   */
-  private shareLocalsWithView() {
-    const view = (this.ctx as any).view
-    if (!view || typeof view.share !== 'function') {
-      return
-    }
-    const flashMessages = this.flashMessages
-    const locals: SessionViewLocals = {
-      flashMessages,
-      old: (field, defaultValue) => oldInput(flashMessages, field, defaultValue),
-      session: {
-        get: this.get.bind(this),
-        has: this.has.bind(this),
-        all: this.all.bind(this),
-      },
-    }
-    view.share(locals)
+    const flash = this.flash$.stored(this.readonly)
+    const values = this.values.store.all()
+    return flash ? { ...values, [FLASH_KEY]: flash } : { ...values }
   }
 }
