@@ -74,7 +74,10 @@ if ! ensure_redis; then
   echo "!! running the Japa suite without Redis: the Redis groups will fail"
 fi
 summary=$(mktemp)
-TEST_SUMMARY_FILE=$summary node -r @adonisjs/require-ts/build/register bin/test.ts "$@"
+# A spec that fails while loading can leave the process without an exit:
+# the suite is bounded, and its missing summary counts as a failure
+TEST_SUMMARY_FILE=$summary timeout --kill-after=10 "${JAPA_TIMEOUT:-1500}" \
+  node -r @adonisjs/require-ts/build/register bin/test.ts "$@"
 if [[ -s $summary ]]; then
   passed=$((passed + $(node -p "JSON.parse(require('fs').readFileSync('$summary', 'utf8')).passed")))
   failed=$((failed + $(node -p "JSON.parse(require('fs').readFileSync('$summary', 'utf8')).failed")))
