@@ -213,6 +213,18 @@ export class SessionStoreUnavailableException extends Exception {
   }
 
   /**
+   * A session write was sent to Redis and its answer did not come in time
+   * (a lost reply, a slow reconnect): it may have been applied, and cannot
+   * be applied after the moment the request gave up
+   */
+  public static redisWriteUnknown(address: string, connection: string, timeoutMs: number) {
+    return this.create(
+      'redis',
+      `Redis at ${address} (connection "${connection}") did not answer the session write within storeTimeout (${timeoutMs}ms): the write may have been applied, and will not be applied later. Check that this Redis server is running and reachable, or raise "storeTimeout" inside "config/session" file`
+    )
+  }
+
+  /**
    * The connection to Redis failed while running a command
    */
   public static redisFailed(address: string, connection: string, reason: string) {

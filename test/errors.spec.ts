@@ -179,6 +179,13 @@ const cases: Case[] = [
     'Session store (redis driver) is unavailable: Redis at 127.0.0.1:6379 (connection "local") did not answer within storeTimeout (1500ms, the connection is reconnecting). Check that this Redis server is running and reachable, or raise "storeTimeout" inside "config/session" file',
   ],
   [
+    'SessionStoreUnavailableException.redisWriteUnknown',
+    SessionStoreUnavailableException.redisWriteUnknown('127.0.0.1:6379', 'local', 1500),
+    'E_SESSION_STORE_UNAVAILABLE',
+    503,
+    'Session store (redis driver) is unavailable: Redis at 127.0.0.1:6379 (connection "local") did not answer the session write within storeTimeout (1500ms): the write may have been applied, and will not be applied later. Check that this Redis server is running and reachable, or raise "storeTimeout" inside "config/session" file',
+  ],
+  [
     'SessionStoreUnavailableException.redisFailed',
     SessionStoreUnavailableException.redisFailed(
       '127.0.0.1:6379',
