@@ -27,7 +27,7 @@ import {
 } from './persistence'
 import { SessionCookies } from '../Cookies'
 import { isPrefetch, prefersJson } from './requestKind'
-import { withoutFields } from './dontFlash'
+import { withoutFields, withoutLargeValues } from './dontFlash'
 import { SessionStats, newStats } from './stats'
 import { oldInput } from '../Bindings/View'
 import debug from '../debug'
@@ -395,10 +395,19 @@ export class Session implements SessionContract {
   }
 
   /**
-   * Input minus the fields listed in `dontFlash` (passwords), at any depth
+   * Input minus the fields listed in `dontFlash` (passwords), at any depth,
+   * and minus the values over `flashInputLimit`, with a warning
    */
   private flashable(input: Record<string, any>): Record<string, any> {
-    return withoutFields(input, this.config.dontFlash)
+    const limit = this.config.flashInputLimitBytes
+    return withoutLargeValues(withoutFields(input, this.config.dontFlash), limit, (path, size) => {
+      this.ctx.logger.warn(
+        'not flashing input "%s": %d bytes, over flashInputLimit (%d bytes)',
+        path,
+        size,
+        limit
+      )
+    })
   }
 
   /**

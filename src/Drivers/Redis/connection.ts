@@ -15,13 +15,14 @@ export type RedisConnectionLike = { connectionName?: string; ioConnection: any }
 
 /**
  * What the redis driver is built from: the connection's name in
- * `config/redis`, the TTL of a session and how long a request waits for
- * Redis
+ * `config/redis`, the TTL of a session, how long a request waits for
+ * Redis and the largest payload it stores
  */
 export type RedisDriverOptions = {
   connection: string
   ttlSeconds: number
   storeTimeoutMs: number
+  maxPayloadBytes?: number
 }
 
 /**

@@ -7,7 +7,13 @@
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException } from '../../errors'
-import { decodePayload, encodePayload } from '../Shared/payload'
+import { shortId } from '../../SessionId'
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  decodePayload,
+  encodePayload,
+  ensureFits,
+} from '../Shared/payload'
 import { ChangeAwareDriver, SessionChange } from '../Shared/change'
 import { RedisCommands, RedisConnectionLike, RedisDriverOptions } from './connection'
 import { RedisRuntime } from './runtime'
@@ -71,6 +77,7 @@ export class RedisDriver implements ChangeAwareDriver {
       throw SessionRuntimeException.notAnObject('redis')
     }
     const payload = encodePayload(sessionId, values)
+    this.ensureFits(sessionId, payload)
     const ttl = this.options.ttlSeconds
     await this.commands.run('SET', (io) => io.set(sessionId, payload, 'EX', ttl))
   }
@@ -112,6 +119,7 @@ export class RedisDriver implements ChangeAwareDriver {
       )
       const payload =
         next === null ? '' : withWriteToken(encodePayload(sessionId, next), base, token)
+      this.ensureFits(sessionId, payload)
       const [status, current] = await this.casScript(sessionId, hashOf(base), payload, {
         offset,
         token,
@@ -196,8 +204,15 @@ export class RedisDriver implements ChangeAwareDriver {
       if (!String(error.message).startsWith('WRONGTYPE')) {
         throw error
       }
-      this.logger?.warn('session key "%s" does not hold a session payload', sessionId)
+      this.logger?.warn('session key "%s" does not hold a session payload', shortId(sessionId))
       return null
+    }
+  }
+
+  private ensureFits(sessionId: string, payload: string) {
+    const limit = this.options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+    if (payload.length * 3 > limit) {
+      ensureFits('redis', sessionId, Buffer.byteLength(payload), limit)
     }
   }
 
