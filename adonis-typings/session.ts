@@ -54,6 +54,11 @@ declare module '@ioc:Adonis/Addons/Session' {
      */
     file?: {
       location: string
+      /**
+       * How long a write waits for a lock another writer holds before
+       * failing with `E_SESSION_STORE_UNAVAILABLE`. Defaults to `'5s'`.
+       */
+      lockTimeout?: string | number
     }
 
     /**
@@ -87,6 +92,20 @@ declare module '@ioc:Adonis/Addons/Session' {
      * Defaults to `'1.5s'`.
      */
     storeTimeout?: string | number
+
+    /**
+     * Largest payload the file, redis and memory drivers store; a write over
+     * it fails with `E_SESSION_PAYLOAD_TOO_LARGE`. Size string (`'1mb'`) or
+     * bytes. Defaults to `'1mb'`.
+     */
+    maxPayloadSize?: string | number
+
+    /**
+     * Flashed input values (`flashAll`, `flashOnly`, `flashExcept`) over this
+     * size are left out, with a warning. Size string or bytes. Defaults to
+     * `'4kb'`.
+     */
+    flashInputLimit?: string | number
   }
 
   /**

@@ -28,3 +28,19 @@ export function generateSessionId(): string {
 export function isValidSessionId(value: unknown): value is string {
   return typeof value === 'string' && (OURS.test(value) || LEGACY.test(value))
 }
+
+/**
+ * The start of a session id, for logs and error messages: enough to tell
+ * sessions apart, too little to take one over
+ */
+export function shortId(sessionId: string): string {
+  return `${sessionId.slice(0, 6)}…`
+}
+
+/**
+ * The text with the session ids in file names (`<id>.txt`, `<id>.lock`)
+ * shortened, for the messages of system errors
+ */
+export function withShortFileIds(text: string): string {
+  return text.replace(/([A-Za-z0-9_-]{6})[A-Za-z0-9_-]{14,26}\.(txt|lock)\b/g, '$1….$2')
+}

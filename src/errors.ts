@@ -3,6 +3,7 @@
  */
 
 import { Exception } from '@poppinss/utils'
+import { shortId } from './SessionId'
 
 /**
  * Every error the package raises, with a stable code. Messages say what is
@@ -123,7 +124,7 @@ export class SessionRuntimeException extends Exception {
 
   public static tooManyConflicts(sessionId: string) {
     return new this(
-      `Gave up writing session "${sessionId.slice(0, 6)}…" after too many concurrent updates`,
+      `Gave up writing session "${shortId(sessionId)}" after too many concurrent updates`,
       500,
       this.code
     )
@@ -135,7 +136,7 @@ export class SessionRuntimeException extends Exception {
 
   public static notASession(key: string) {
     return new this(
-      `Redis key "${key}" holds a value that is not a session; refusing to overwrite it`,
+      `Redis key "${shortId(key)}" holds a value that is not a session; refusing to overwrite it`,
       500,
       this.code
     )
@@ -178,7 +179,26 @@ export class SessionCookieTooLargeException extends Exception {
 
   public static create(name: string, size: number, limit: number) {
     return new this(
-      `Session cookie "${name}" would be ${size} bytes (name and value), over the ${limit} bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file`,
+      `Session cookie "${shortId(
+        name
+      )}" would be ${size} bytes (name and value), over the ${limit} bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file`,
+      500,
+      this.code
+    )
+  }
+}
+
+/**
+ * A session payload over the `maxPayloadSize` of "config/session"
+ */
+export class SessionPayloadTooLargeException extends Exception {
+  public static code = 'E_SESSION_PAYLOAD_TOO_LARGE'
+
+  public static create(driver: string, sessionId: string, size: number, limit: number) {
+    return new this(
+      `Session "${shortId(
+        sessionId
+      )}" would store ${size} bytes in the ${driver} driver, over maxPayloadSize (${limit} bytes). Store less in the session, or raise "maxPayloadSize" inside "config/session" file`,
       500,
       this.code
     )
@@ -209,6 +229,18 @@ export class SessionStoreUnavailableException extends Exception {
     return this.create(
       'redis',
       `Redis at ${address} (connection "${connection}") did not answer within storeTimeout (${timeoutMs}ms${waiting}). Check that this Redis server is running and reachable, or raise "storeTimeout" inside "config/session" file`
+    )
+  }
+
+  /**
+   * A session write was sent to Redis and its answer did not come in time
+   * (a lost reply, a slow reconnect): it may have been applied, and cannot
+   * be applied after the moment the request gave up
+   */
+  public static redisWriteUnknown(address: string, connection: string, timeoutMs: number) {
+    return this.create(
+      'redis',
+      `Redis at ${address} (connection "${connection}") did not answer the session write within storeTimeout (${timeoutMs}ms): the write may have been applied, and will not be applied later. Check that this Redis server is running and reachable, or raise "storeTimeout" inside "config/session" file`
     )
   }
 

@@ -24,7 +24,7 @@ const LONG_TEXT = 'Lorem ipsum dolor sit amet, élan café naïve. '.repeat(64)
 const SUMMARY = 'A summary of the post. '.repeat(25)
 
 const TOO_LARGE =
-  /^E_SESSION_COOKIE_TOO_LARGE: Session cookie "[A-Za-z0-9_-]{32}" would be (\d{4}) bytes \(name and value\), over the 4096 bytes browsers keep\. Store less in the session, or switch to the file or redis driver in "config\/session" file$/
+  /^E_SESSION_COOKIE_TOO_LARGE: Session cookie "[A-Za-z0-9_-]{6}…" would be (\d{4}) bytes \(name and value\), over the 4096 bytes browsers keep\. Store less in the session, or switch to the file or redis driver in "config\/session" file$/
 
 async function boot(logs: any[], config: Record<string, any> = {}) {
   const app = await setupApp(

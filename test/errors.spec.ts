@@ -14,6 +14,7 @@ const {
   SessionRuntimeException,
   SessionCookieTooLargeException,
   SessionStoreUnavailableException,
+  SessionPayloadTooLargeException,
   UnsafeSessionKeyException,
   InvalidSessionTagException,
 } = errors
@@ -141,7 +142,7 @@ const cases: Case[] = [
     SessionRuntimeException.notASession('abc'),
     RUNTIME,
     500,
-    'Redis key "abc" holds a value that is not a session; refusing to overwrite it',
+    'Redis key "abc…" holds a value that is not a session; refusing to overwrite it',
   ],
   [
     'SessionRuntimeException.disabledForTests',
@@ -162,7 +163,7 @@ const cases: Case[] = [
     SessionCookieTooLargeException.create('abc', 5000, 4096),
     'E_SESSION_COOKIE_TOO_LARGE',
     500,
-    'Session cookie "abc" would be 5000 bytes (name and value), over the 4096 bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file',
+    'Session cookie "abc…" would be 5000 bytes (name and value), over the 4096 bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file',
   ],
   [
     'SessionStoreUnavailableException.create',
@@ -177,6 +178,20 @@ const cases: Case[] = [
     'E_SESSION_STORE_UNAVAILABLE',
     503,
     'Session store (redis driver) is unavailable: Redis at 127.0.0.1:6379 (connection "local") did not answer within storeTimeout (1500ms, the connection is reconnecting). Check that this Redis server is running and reachable, or raise "storeTimeout" inside "config/session" file',
+  ],
+  [
+    'SessionPayloadTooLargeException.create',
+    SessionPayloadTooLargeException.create('redis', 'abcdefghijkl', 1048600, 1048576),
+    'E_SESSION_PAYLOAD_TOO_LARGE',
+    500,
+    'Session "abcdef…" would store 1048600 bytes in the redis driver, over maxPayloadSize (1048576 bytes). Store less in the session, or raise "maxPayloadSize" inside "config/session" file',
+  ],
+  [
+    'SessionStoreUnavailableException.redisWriteUnknown',
+    SessionStoreUnavailableException.redisWriteUnknown('127.0.0.1:6379', 'local', 1500),
+    'E_SESSION_STORE_UNAVAILABLE',
+    503,
+    'Session store (redis driver) is unavailable: Redis at 127.0.0.1:6379 (connection "local") did not answer the session write within storeTimeout (1500ms): the write may have been applied, and will not be applied later. Check that this Redis server is running and reachable, or raise "storeTimeout" inside "config/session" file',
   ],
   [
     'SessionStoreUnavailableException.redisFailed',

@@ -16,7 +16,7 @@ import { tmpPath, TestApp } from './helpers/app'
 import { Browser, failures, startSession } from './helpers/browser'
 import { fileApp } from './helpers/file_app'
 import { isSealed, unseal } from '../src/Drivers/File/format'
-import { FileLock } from '../src/Drivers/File/lock'
+import { FileLock, LockOwner } from '../src/Drivers/File/lock'
 import { CommitJob } from '../src/Drivers/File/jobs'
 import { FileWorkerClient } from '../src/Drivers/File/WorkerClient'
 import { FileDriver } from '../src/Drivers/File'
@@ -272,14 +272,15 @@ test.group('file driver: the lock file', (group) => {
     assert,
   }) => {
     const path = join(location, 'a.lock')
-    const lock = FileLock.acquire(path)!
+    const owner = new LockOwner('this-test')
+    const lock = FileLock.acquire(path, owner)!
     lock.release()
 
     /**
      * Likely handed the descriptor number the lock just gave back
      */
     const other = await fs.open(join(location, 'other.txt'), 'w')
-    const next = FileLock.acquire(path)!
+    const next = FileLock.acquire(path, owner)!
     lock.release()
     await other.write('still open')
     await other.close()

@@ -29,6 +29,13 @@ function noAnswer(port: number, state?: string) {
 }
 
 /**
+ * The message a write gets when Redis on `port` does not answer it in time
+ */
+function writeUnknown(port: number) {
+  return `E_SESSION_STORE_UNAVAILABLE: Session store (redis driver) is unavailable: Redis at 127.0.0.1:${port} (connection "local") did not answer the session write within storeTimeout (${STORE_TIMEOUT_MS}ms): the write may have been applied, and will not be applied later. Check that this Redis server is running and reachable, or raise "storeTimeout" inside "config/session" file`
+}
+
+/**
  * A request held inside its handler (session read, nothing written yet)
  * until the test releases it
  */
@@ -319,7 +326,7 @@ test.group('redis driver: Redis stopped mid-traffic', (group) => {
     const id = await keptSession()
     try {
       const write = await writeIntoFrozenRedis()
-      assertUnavailable(assert, write, noAnswer(server.port))
+      assertUnavailable(assert, write, writeUnknown(server.port))
     } finally {
       server.thaw()
     }
@@ -334,7 +341,7 @@ test.group('redis driver: Redis stopped mid-traffic', (group) => {
   test('a write that answered 503 is not replayed after Redis restarts', async ({ assert }) => {
     const id = await keptSession()
     const write = await writeIntoFrozenRedis()
-    assertUnavailable(assert, write, noAnswer(server.port))
+    assertUnavailable(assert, write, writeUnknown(server.port))
 
     /**
      * The write is still unanswered in ioredis' queue when the server dies;

@@ -37,3 +37,41 @@ function withoutNames(value: any, names: Set<string>): any {
   }
   return copy
 }
+
+/**
+ * A copy of `input` without the values over `limit` bytes of JSON, each
+ * reported to `skipped` with its dot path. Objects are walked into; arrays
+ * and other values are measured whole, as the cookie driver measures them.
+ */
+export function withoutLargeValues(
+  input: Record<string, any>,
+  limit: number,
+  skipped: (path: string, size: number) => void
+): Record<string, any> {
+  const copy: Record<string, any> = {}
+  for (const key of Object.keys(input)) {
+    const value = input[key]
+    if (isPlainObject(value)) {
+      copy[key] = withoutLargeValues(value, limit, (path, size) => skipped(`${key}.${path}`, size))
+      continue
+    }
+    const size = jsonSize(value, limit)
+    if (size > limit) {
+      skipped(key, size)
+    } else {
+      copy[key] = value
+    }
+  }
+  return copy
+}
+
+/**
+ * Bytes of the value as JSON; a short string is known to fit without
+ * serialising it
+ */
+function jsonSize(value: unknown, limit: number) {
+  if (typeof value === 'string' && value.length * 6 + 2 <= limit) {
+    return value.length
+  }
+  return Buffer.byteLength(JSON.stringify(value) ?? '')
+}

@@ -7,7 +7,7 @@
 import { AllowedSessionValues, SessionMutation } from '@ioc:Adonis/Addons/Session'
 import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
 import { FLASH_KEY, copyOf } from '../Store/mutations'
-import { withoutFields } from './dontFlash'
+import { withoutFields, withoutLargeValues } from './dontFlash'
 
 type Values = Record<string, any>
 type Messages = string | { [key: string]: AllowedSessionValues }
@@ -87,7 +87,10 @@ export class SessionFlash {
    */
   private kept: Values | null = null
 
-  constructor(private dontFlash: string[]) {}
+  constructor(
+    private config: { dontFlash: string[]; flashInputLimitBytes: number },
+    private warnSkipped: (path: string, size: number, limit: number) => void
+  ) {}
 
   /**
    * Move the previous request's messages out of the values; when not
@@ -123,11 +126,18 @@ export class SessionFlash {
   }
 
   /**
-   * Flash request input, minus the `dontFlash` fields at any depth
+   * Flash request input, minus the `dontFlash` fields at any depth and the
+   * values over `flashInputLimit` (with a warning)
    */
   public input(input: Values, only?: string[], except?: string[]) {
     const chosen = only ? pick(input, only) : except ? omit(input, except) : input
-    this.outgoing.set('input', withoutFields(chosen, this.dontFlash))
+    const limit = this.config.flashInputLimitBytes
+    const flashable = withoutLargeValues(
+      withoutFields(chosen, this.config.dontFlash),
+      limit,
+      (path, size) => this.warnSkipped(path, size, limit)
+    )
+    this.outgoing.set('input', flashable)
   }
 
   /**

@@ -80,7 +80,14 @@ export class Session implements SessionContract {
     private driver: SessionDriverContract
   ) {
     this.stats = newStats(config.driver)
-    this.flash$ = new SessionFlash(config.dontFlash)
+    this.flash$ = new SessionFlash(config, (path, size, limit) => {
+      ctx.logger.warn(
+        'not flashing input "%s": %d bytes, over flashInputLimit (%d bytes)',
+        path,
+        size,
+        limit
+      )
+    })
     this.flashMessages = this.flash$.messages
     this.responseFlashMessages = this.flash$.outgoing
     const existing = this.cookies.readSessionId(ctx.request)

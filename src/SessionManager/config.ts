@@ -28,6 +28,9 @@ export type ResolvedSessionConfig = SessionConfig & {
   ttlSeconds: number
   refreshAfterMs: number
   storeTimeoutMs: number
+  fileLockWaitMs: number
+  maxPayloadBytes: number
+  flashInputLimitBytes: number
   gcProbability: number
   dontFlash: string[]
   cookieOptions: SerializeOptions
@@ -63,6 +66,9 @@ export function resolveConfig(
     ttlSeconds: Math.max(1, Math.round(ageMs / 1000)),
     refreshAfterMs: Math.floor(ageMs * refreshAfter),
     storeTimeoutMs: duration('storeTimeout', config.storeTimeout ?? '1.5s'),
+    fileLockWaitMs: duration('file.lockTimeout', config.file?.lockTimeout ?? '5s'),
+    maxPayloadBytes: bytes('maxPayloadSize', config.maxPayloadSize ?? '1mb'),
+    flashInputLimitBytes: bytes('flashInputLimit', config.flashInputLimit ?? '4kb'),
     gcProbability,
     dontFlash,
     cookieOptions: cookieOptions(config, httpCookie, ageMs),
@@ -105,6 +111,20 @@ function duration(key: string, value: unknown): number {
     )
   }
   return ms
+}
+
+function bytes(key: string, value: unknown): number {
+  let size: number | undefined
+  try {
+    size = typeof value === 'number' ? value : string.toBytes(value as string)
+  } catch {}
+  if (typeof size !== 'number' || !Number.isFinite(size) || size <= 0) {
+    throw InvalidSessionConfigException.invalid(
+      key,
+      `expected a size like '4kb' or '1mb', or a number of bytes, got ${JSON.stringify(value)}`
+    )
+  }
+  return size
 }
 
 function ratio(key: string, value: unknown): number {

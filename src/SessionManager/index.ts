@@ -69,7 +69,7 @@ export class SessionManager implements SessionManagerContract {
     cookie: () => this.cookieFactory(),
     file: () => this.fileFactory(),
     redis: () => this.redisFactory(),
-    memory: () => () => new MemoryDriver(this.config.ageMs),
+    memory: () => () => new MemoryDriver(this.config.ageMs, this.config.maxPayloadBytes),
   }
 
   constructor(public application: ApplicationContract, config: Partial<SessionConfig>) {
@@ -264,8 +264,9 @@ export class SessionManager implements SessionManagerContract {
   }
 
   private fileFactory(): DriverFactory {
-    const { ageMs, refreshAfterMs, gcProbability } = this.config
-    const options = { location: this.fileLocation(), ageMs, refreshAfterMs }
+    const { ageMs, refreshAfterMs, gcProbability, fileLockWaitMs, maxPayloadBytes } = this.config
+    const location = this.fileLocation()
+    const options = { location, ageMs, refreshAfterMs, lockWaitMs: fileLockWaitMs, maxPayloadBytes }
     const sweeper = this.sweeper()!
     const runtime = this.fileDrivers()
     const logger = this.application.logger
@@ -292,8 +293,8 @@ export class SessionManager implements SessionManagerContract {
 
     const redis = container.use('Adonis/Addons/Redis') as any
     const logger = this.application.logger
-    const { ttlSeconds, storeTimeoutMs } = this.config
-    const options = { connection: name, ttlSeconds, storeTimeoutMs }
+    const { ttlSeconds, storeTimeoutMs, maxPayloadBytes } = this.config
+    const options = { connection: name, ttlSeconds, storeTimeoutMs, maxPayloadBytes }
     this.redisRuntime = this.redisRuntime || new RedisRuntime(this.batches)
     const runtime = this.redisRuntime
     return (ctx) => {

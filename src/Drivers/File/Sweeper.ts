@@ -2,6 +2,7 @@
  * @adonisjs/session
  */
 
+import { withShortFileIds } from '../../SessionId'
 import { join } from 'path'
 import { performance } from 'perf_hooks'
 import { promises as fs } from 'fs'
@@ -44,7 +45,9 @@ export class FileSweeper {
     }
     this.lastStartedAt = performance.now()
     setImmediate(() => {
-      this.sweep().catch((error) => debug('session sweep failed: %s', error.message))
+      this.sweep().catch((error) =>
+        debug('session sweep failed: %s', withShortFileIds(String(error.message)))
+      )
     })
   }
 

@@ -3,11 +3,14 @@
  */
 
 import { extname, join } from 'path'
+import { randomBytes } from 'crypto'
 import { Worker, WorkerOptions } from 'worker_threads'
 import {
   Answer,
   CommitJob,
   CommitResult,
+  DestroyJob,
+  DestroyResult,
   FileFailure,
   Job,
   ReadJob,
@@ -43,16 +46,20 @@ const WORKER_ENTRY = join(__dirname, `worker${extname(__filename)}`)
  * worker is started on first use and does not keep the process alive while
  * it has nothing to do. When it dies, the jobs it had fail and the next job
  * starts a new one. A lock it kept between two jobs of a write, or held when
- * it died, stays behind with its descriptor: its file may have been
- * released and taken by another process meanwhile, so removing it or
- * closing the descriptor number from here could break someone else's. It
- * ends as stale, like the lock of a process that died.
+ * it died, stays behind: the lock file names the worker that holds it, and
+ * the next worker, told which workers died, takes such a lock over.
  */
 export class FileWorkerClient {
   private worker: Worker | null = null
   private queue: Waiting[] = []
   private inFlight: Waiting[][] = []
   private closed = false
+  /**
+   * Ids of this client's workers that died: the locks they left are taken
+   * over, since their holder is provably gone
+   */
+  private deadWorkers: string[] = []
+  private ids: WeakMap<Worker, string> = new WeakMap()
 
   public read(job: ReadJob): Promise<ReadResult> {
     return this.run(job)
@@ -67,6 +74,10 @@ export class FileWorkerClient {
   }
 
   public sweep(job: SweepJob): Promise<SweepResult> {
+    return this.run(job)
+  }
+
+  public destroy(job: DestroyJob): Promise<DestroyResult> {
     return this.run(job)
   }
 
@@ -121,7 +132,10 @@ export class FileWorkerClient {
     if (this.worker) {
       return this.worker
     }
-    const worker = new Worker(WORKER_ENTRY, workerOptions())
+    const id = randomBytes(8).toString('hex')
+    const workerData = { id, deadWorkers: this.deadWorkers }
+    const worker = new Worker(WORKER_ENTRY, { ...workerOptions(), workerData })
+    this.ids.set(worker, id)
     worker.on('message', (answers: Answer[]) => this.answered(worker, answers))
     worker.on('error', (error) => this.lost(worker, workerError(`failed: ${error.message}`)))
     worker.on('exit', (code) => {
@@ -155,6 +169,7 @@ export class FileWorkerClient {
       return
     }
     this.worker = null
+    this.deadWorkers.push(this.ids.get(worker)!)
     const batches = this.inFlight
     this.inFlight = []
     batches.forEach((batch) => batch.forEach((waiting) => waiting.reject(error)))

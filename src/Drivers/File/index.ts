@@ -9,10 +9,15 @@ import { promises as fs } from 'fs'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException, SessionStoreUnavailableException } from '../../errors'
-import { decodePayload, encodePayload } from '../Shared/payload'
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  decodePayload,
+  encodePayload,
+  ensureFits,
+} from '../Shared/payload'
 import { ChangeAwareDriver, SessionChange } from '../Shared/change'
 import { UpdateBatches } from '../Shared/batching'
-import { isValidSessionId } from '../../SessionId'
+import { isValidSessionId, shortId, withShortFileIds } from '../../SessionId'
 import { lockPathFor } from './lock'
 import { FileContent, ignoreMissing } from './sync'
 import { CommitJob, CommitResult } from './jobs'
@@ -20,10 +25,17 @@ import { FileWorkerClient } from './WorkerClient'
 import { fitsInPlace, seal, unseal, withHeadroom } from './format'
 
 /**
- * What the file driver is built from: where the files live and how long a
- * session lives
+ * What the file driver is built from: where the files live, how long a
+ * session lives, how long a write waits for a lock another writer holds,
+ * and the largest payload it stores
  */
-export type FileDriverOptions = { location: string; ageMs: number; refreshAfterMs: number }
+export type FileDriverOptions = {
+  location: string
+  ageMs: number
+  refreshAfterMs: number
+  lockWaitMs?: number
+  maxPayloadBytes?: number
+}
 
 /**
  * The parts the manager shares between the file drivers of one app
@@ -31,9 +43,10 @@ export type FileDriverOptions = { location: string; ageMs: number; refreshAfterM
 export type FileRuntime = { worker: FileWorkerClient; batches: UpdateBatches }
 
 /**
- * How long a write waits for another process holding the session's lock
+ * How long a write waits, unless configured, for another writer holding
+ * the session's lock
  */
-const LOCK_WAIT_MS = 5000
+const DEFAULT_LOCK_WAIT_MS = 5000
 
 /**
  * How often a read that caught a write half-way tries again
@@ -78,12 +91,17 @@ type Base = FileContent & { text: string | false; expired: boolean }
  */
 export class FileDriver implements ChangeAwareDriver {
   private snapshot: Snapshot | null = null
+  private lockWaitMs: number
+  private maxPayloadBytes: number
 
   constructor(
     private options: FileDriverOptions,
     private runtime: FileRuntime,
     private logger?: LoggerContract
-  ) {}
+  ) {
+    this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+  }
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
     this.snapshot = await this.readSnapshot(sessionId)
@@ -126,7 +144,7 @@ export class FileDriver implements ChangeAwareDriver {
   private async replace(sessionId: string, file: string, change: SessionChange) {
     const known = this.snapshot?.sessionId === sessionId ? this.snapshot : null
     const lock = lockPathFor(this.options.location, sessionId)
-    const deadline = Date.now() + LOCK_WAIT_MS
+    const deadline = Date.now() + this.lockWaitMs
     let base: Base | null = known && this.toBase(known, known.text)
     let read = known?.values
     let token = 0
@@ -142,7 +160,7 @@ export class FileDriver implements ChangeAwareDriver {
           throw this.lockTimeout('busy' in result, lock, file)
         }
         if ('busy' in result) {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(2 + attempt * 2, 25)))
+          await lockBackoff(attempt)
           continue
         }
         base = result.conflict && this.toBase(result.conflict, unseal(result.conflict.raw))
@@ -167,11 +185,14 @@ export class FileDriver implements ChangeAwareDriver {
    * under it
    */
   private lockTimeout(busy: boolean, lock: string, file: string) {
+    const waited = this.lockWaitMs
     return SessionStoreUnavailableException.create(
       'file',
-      busy
-        ? `session file is locked by another request for over ${LOCK_WAIT_MS}ms (${lock})`
-        : `session file kept changing under the lock for over ${LOCK_WAIT_MS}ms (${file}); is a process without the lock (6.4) writing it?`
+      withShortFileIds(
+        busy
+          ? `session file is locked by another request for over ${waited}ms (${lock})`
+          : `session file kept changing under the lock for over ${waited}ms (${file}); is a process without the lock (6.4) writing it?`
+      )
     )
   }
 
@@ -194,6 +215,7 @@ export class FileDriver implements ChangeAwareDriver {
     )
     const text = next === null ? null : seal(encodePayload(sessionId, next))
     const length = text === null ? 0 : Buffer.byteLength(text)
+    ensureFits('file', sessionId, length, this.maxPayloadBytes)
     return {
       op: 'commit',
       file,
@@ -206,11 +228,27 @@ export class FileDriver implements ChangeAwareDriver {
     }
   }
 
+  /**
+   * Deletes the file under its lock, so that a write in flight either
+   * lands before it or finds no file
+   */
   public async destroy(sessionId: string): Promise<void> {
-    try {
-      await fs.unlink(this.pathFor(sessionId)).catch(ignoreMissing)
-    } catch (error) {
-      throw this.unavailable(error)
+    const file = this.pathFor(sessionId)
+    const lock = lockPathFor(this.options.location, sessionId)
+    const deadline = Date.now() + this.lockWaitMs
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.runtime.worker
+        .destroy({ op: 'destroy', file, lock })
+        .catch((error) => {
+          throw this.unavailable(error)
+        })
+      if ('done' in result) {
+        return
+      }
+      if (Date.now() >= deadline) {
+        throw this.lockTimeout(true, lock, file)
+      }
+      await lockBackoff(attempt)
     }
   }
 
@@ -273,7 +311,7 @@ export class FileDriver implements ChangeAwareDriver {
    */
   private decode(sessionId: string, text: string | false) {
     const warn = (reason: string) => {
-      this.logger?.warn('ignoring unreadable session file for "%s": %s', sessionId, reason)
+      this.logger?.warn('ignoring unreadable session file for "%s": %s', shortId(sessionId), reason)
     }
     if (text === false) {
       warn('payload failed its integrity check')
@@ -295,7 +333,14 @@ export class FileDriver implements ChangeAwareDriver {
       : `${error.code || 'error'}: ${error.message}`
     return SessionStoreUnavailableException.create(
       'file',
-      `${message} (file.location "${this.options.location}")`
+      withShortFileIds(`${message} (file.location "${this.options.location}")`)
     )
   }
+}
+
+/**
+ * The pause before trying a lock another writer holds again
+ */
+function lockBackoff(attempt: number) {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(2 + attempt * 2, 25)))
 }

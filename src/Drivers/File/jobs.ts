@@ -54,7 +54,14 @@ export type ReleaseResult = { done: true }
 export type SweepJob = { op: 'sweep'; file?: string; lock: string; ageMs: number }
 export type SweepResult = { deleted: boolean }
 
-export type Job = ReadJob | CommitJob | ReleaseJob | SweepJob
+/**
+ * Delete a session file under its lock (logout, regenerate), so that a
+ * write holding the lock finishes first instead of bringing the file back
+ */
+export type DestroyJob = { op: 'destroy'; file: string; lock: string }
+export type DestroyResult = { done: true } | { busy: true }
+
+export type Job = ReadJob | CommitJob | ReleaseJob | SweepJob | DestroyJob
 
 /**
  * What the worker answers for each job: its result, or the failure

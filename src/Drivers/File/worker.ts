@@ -3,16 +3,22 @@
  */
 
 import * as fs from 'fs'
-import { parentPort } from 'worker_threads'
-import { FileLock, removeIfStale } from './lock'
+import { parentPort, workerData } from 'worker_threads'
+import { FileLock, LockOwner, removeIfStale } from './lock'
 import { openExisting, readWhole, unlinkExisting, writeAll, closeQuietly } from './sync'
-import { Answer, CommitJob, Job, ReadJob, ReleaseJob, SweepJob } from './jobs'
+import { Answer, CommitJob, DestroyJob, Job, ReadJob, ReleaseJob, SweepJob } from './jobs'
 
 /**
  * The file driver's worker thread: plain synchronous `fs` calls, which
  * block only this thread, never the event loop. Every message is a list of
  * jobs, answered with the list of their results.
  */
+
+/**
+ * This worker as the holder of the locks it takes; the client names the
+ * workers of this process that died before it
+ */
+const owner = new LockOwner(workerData.id, workerData.deadWorkers)
 
 /**
  * Locks kept after a conflict, by token
@@ -84,7 +90,7 @@ function padded(text: string, size: number) {
 }
 
 function commit(job: CommitJob) {
-  const lock = takeHeld(job.token, job.lock) || FileLock.acquire(job.lock)
+  const lock = takeHeld(job.token, job.lock) || FileLock.acquire(job.lock, owner)
   if (!lock) {
     return { busy: true }
   }
@@ -134,6 +140,19 @@ function release(job: ReleaseJob) {
   return { done: true }
 }
 
+function destroy(job: DestroyJob) {
+  const lock = FileLock.acquire(job.lock, owner)
+  if (!lock) {
+    return { busy: true }
+  }
+  try {
+    unlinkExisting(job.file)
+    return { done: true }
+  } finally {
+    lock.release()
+  }
+}
+
 function isExpired(file: string, ageMs: number) {
   try {
     return fs.statSync(file).mtimeMs + ageMs <= Date.now()
@@ -148,12 +167,12 @@ function isExpired(file: string, ageMs: number) {
  */
 function sweep(job: SweepJob) {
   if (!job.file) {
-    return { deleted: removeIfStale(job.lock) === 'removed' }
+    return { deleted: removeIfStale(job.lock, owner) === 'removed' }
   }
   if (!isExpired(job.file, job.ageMs)) {
     return { deleted: false }
   }
-  const lock = FileLock.acquire(job.lock)
+  const lock = FileLock.acquire(job.lock, owner)
   if (!lock) {
     return { deleted: false }
   }
@@ -164,7 +183,13 @@ function sweep(job: SweepJob) {
   }
 }
 
-const operations: Record<Job['op'], (job: any) => any> = { read, commit, release, sweep }
+const operations: Record<Job['op'], (job: any) => any> = {
+  read,
+  commit,
+  release,
+  sweep,
+  destroy,
+}
 
 function run(job: Job): Answer {
   try {

@@ -4,6 +4,7 @@
 
 /// <reference path="../../../adonis-typings/index.ts" />
 
+import { DEFAULT_MAX_PAYLOAD_BYTES, ensureFits } from '../Shared/payload'
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException } from '../../errors'
 
@@ -22,7 +23,7 @@ export class MemoryDriver implements SessionDriverContract {
 
   private static writesSinceSweep = 0
 
-  constructor(private ageMs: number) {}
+  constructor(private ageMs: number, private maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES) {}
 
   /**
    * Drop the expired sessions; runs every 1000 writes
@@ -51,8 +52,12 @@ export class MemoryDriver implements SessionDriverContract {
     if (!values || typeof values !== 'object') {
       throw SessionRuntimeException.notAnObject('memory')
     }
+    const json = JSON.stringify(values)
+    if (json.length * 3 > this.maxPayloadBytes) {
+      ensureFits('memory', sessionId, Buffer.byteLength(json), this.maxPayloadBytes)
+    }
     MemoryDriver.sessions.set(sessionId, {
-      json: JSON.stringify(values),
+      json,
       expiresAt: Date.now() + this.ageMs,
     })
     if (++MemoryDriver.writesSinceSweep >= 1000) {

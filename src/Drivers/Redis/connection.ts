@@ -15,13 +15,14 @@ export type RedisConnectionLike = { connectionName?: string; ioConnection: any }
 
 /**
  * What the redis driver is built from: the connection's name in
- * `config/redis`, the TTL of a session and how long a request waits for
- * Redis
+ * `config/redis`, the TTL of a session, how long a request waits for
+ * Redis and the largest payload it stores
  */
 export type RedisDriverOptions = {
   connection: string
   ttlSeconds: number
   storeTimeoutMs: number
+  maxPayloadBytes?: number
 }
 
 /**
@@ -52,10 +53,13 @@ export class RedisCommands {
    * Runs a command once the connection is ready, failing with
    * E_SESSION_STORE_UNAVAILABLE after `storeTimeout`. `deadline`
    * (monotonic clock, ms) is when the request stops waiting for the answer.
+   * `write` marks a command whose outcome is unknown when its answer does
+   * not come: the message then says the write may have been applied.
    */
   public async run<T>(
     command: string,
-    action: (io: any, deadline: number) => Promise<T>
+    action: (io: any, deadline: number) => Promise<T>,
+    { write = false } = {}
   ): Promise<T> {
     const io = this.connection.ioConnection
     const deadline = performance.now() + this.options.storeTimeoutMs
@@ -63,16 +67,23 @@ export class RedisCommands {
       await this.ready(io, command)
     }
     this.runtime.defineScript(io)
-    return this.within(action(io, deadline), deadline - performance.now(), command)
+    const giveUp = write ? () => this.writeUnknown(command) : () => this.noAnswer(command)
+    return this.within(action(io, deadline), deadline - performance.now(), command, giveUp)
   }
 
   /**
-   * Offset of the Redis server's clock from this process' clock, measured
-   * with TIME once a minute. It turns the moment a request stops waiting into
-   * the server's clock, so a write reaching Redis after that moment (a hung
-   * server resuming, ioredis resending after a reconnect) is refused by the
-   * compare-and-set script instead of landing for a request that already
-   * answered 503.
+   * Offset of the Redis server's clock from this process' monotonic clock
+   * (`performance.now()`), measured with TIME once a minute. It turns the
+   * moment a request stops waiting into the server's clock, so a write
+   * reaching Redis after that moment (a hung server resuming, ioredis
+   * resending after a reconnect) is refused by the compare-and-set script
+   * instead of landing for a request that already answered 503.
+   *
+   * Redis read its clock at some point of the round trip; the offset assumes
+   * the latest one, the reply's arrival, which makes it the smallest it can
+   * be. The script's last moment is then never later than the request's
+   * deadline, only earlier by up to the round trip. A measurement whose round
+   * trip exceeds the safety margin serves its own request only.
    */
   public async clockOffset(): Promise<number> {
     const io = this.connection.ioConnection
@@ -82,13 +93,12 @@ export class RedisCommands {
     }
     let sentAt = 0
     const [seconds, micros] = await this.run<[string, string]>('TIME', (client) => {
-      sentAt = Date.now()
+      sentAt = performance.now()
       return client.time()
     })
-    const receivedAt = Date.now()
-    const offset =
-      Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sentAt + receivedAt) / 2
-    if (receivedAt - sentAt < this.safetyMargin()) {
+    const receivedAt = performance.now()
+    const offset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - receivedAt
+    if (receivedAt - sentAt <= this.safetyMargin()) {
       this.runtime.rememberOffset(io, offset)
     }
     return offset
@@ -114,6 +124,19 @@ export class RedisCommands {
       this.name,
       this.options.storeTimeoutMs,
       state
+    )
+  }
+
+  /**
+   * A write sent and not answered in time: Redis may have run it before
+   * its last moment, never after
+   */
+  public writeUnknown(command: string) {
+    debug('redis %s on connection "%s" got no answer, outcome unknown', command, this.name)
+    return SessionStoreUnavailableException.redisWriteUnknown(
+      this.address,
+      this.name,
+      this.options.storeTimeoutMs
     )
   }
 
@@ -143,29 +166,41 @@ export class RedisCommands {
       stopWaiting = this.runtime.onceReady(io, resolve)
     })
     try {
-      await this.within(waitFor, this.options.storeTimeoutMs, command, io.status)
+      const state = io.status
+      await this.within(waitFor, this.options.storeTimeoutMs, command, () =>
+        this.noAnswer(command, state)
+      )
     } finally {
       stopWaiting()
     }
   }
 
   /**
-   * Settles with the command's result, or rejects with
-   * E_SESSION_STORE_UNAVAILABLE when it takes too long or the connection
-   * fails. Errors Redis itself replies with pass through unchanged.
+   * Settles with the command's result, or rejects with `giveUp()` when it
+   * takes too long, or E_SESSION_STORE_UNAVAILABLE when the connection
+   * fails. Errors Redis itself replies with pass through unchanged. When the
+   * timer fires, replies already in the socket are read first (an event loop
+   * blocked past the deadline runs timers before I/O), so an answer that
+   * arrived in time is not mistaken for none.
    */
-  private within<T>(promise: Promise<T>, ms: number, command: string, state?: string) {
+  private within<T>(promise: Promise<T>, ms: number, command: string, giveUp: () => Error) {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(this.noAnswer(command, state)), Math.max(ms, 1))
+      let settled = false
+      const settle = (outcome: () => void) => {
+        clearTimeout(timer)
+        if (!settled) {
+          settled = true
+          outcome()
+        }
+      }
+      const timer = setTimeout(function readPendingRepliesFirst() {
+        setImmediate(() => settle(() => reject(giveUp())))
+      }, Math.max(ms, 1))
       promise.then(
-        (result) => {
-          clearTimeout(timer)
-          resolve(result)
-        },
+        (result) => settle(() => resolve(result)),
         (error) => {
-          clearTimeout(timer)
           const replied = error && error.name === 'ReplyError'
-          reject(replied ? error : this.failed(command, `${error && error.message}`))
+          settle(() => reject(replied ? error : this.failed(command, `${error && error.message}`)))
         }
       )
     })

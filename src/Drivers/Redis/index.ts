@@ -4,15 +4,20 @@
 
 /// <reference path="../../../adonis-typings/index.ts" />
 
-import { performance } from 'perf_hooks'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException } from '../../errors'
-import { decodePayload, encodePayload } from '../Shared/payload'
+import { shortId } from '../../SessionId'
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  decodePayload,
+  encodePayload,
+  ensureFits,
+} from '../Shared/payload'
 import { ChangeAwareDriver, SessionChange } from '../Shared/change'
 import { RedisCommands, RedisConnectionLike, RedisDriverOptions } from './connection'
 import { RedisRuntime } from './runtime'
-import { SCRIPT_NAME, hashOf } from './script'
+import { SCRIPT_NAME, hashOf, withWriteToken, writeToken } from './script'
 
 export { RedisConnectionLike, RedisDriverOptions }
 
@@ -72,6 +77,7 @@ export class RedisDriver implements ChangeAwareDriver {
       throw SessionRuntimeException.notAnObject('redis')
     }
     const payload = encodePayload(sessionId, values)
+    this.ensureFits(sessionId, payload)
     const ttl = this.options.ttlSeconds
     await this.commands.run('SET', (io) => io.set(sessionId, payload, 'EX', ttl))
   }
@@ -102,6 +108,7 @@ export class RedisDriver implements ChangeAwareDriver {
       this.readPayload && this.readPayload.sessionId === sessionId ? this.readPayload : null
     let base = read ? read.payload : null
     const offset = await this.commands.clockOffset()
+    const token = writeToken()
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       /**
@@ -110,8 +117,13 @@ export class RedisDriver implements ChangeAwareDriver {
       const next = change.valuesOver(attempt === 0 ? read?.values : null, () =>
         this.decode(sessionId, base)
       )
-      const payload = next === null ? '' : encodePayload(sessionId, next)
-      const [status, current] = await this.casScript(sessionId, hashOf(base), payload, offset)
+      const payload =
+        next === null ? '' : withWriteToken(encodePayload(sessionId, next), base, token)
+      this.ensureFits(sessionId, payload)
+      const [status, current] = await this.casScript(sessionId, hashOf(base), payload, {
+        offset,
+        token,
+      })
       if (status === 1) {
         this.readPayload = { sessionId, payload: payload || null }
         return
@@ -131,19 +143,28 @@ export class RedisDriver implements ChangeAwareDriver {
   }
 
   /**
-   * One run of the compare-and-set script, with the last moment it may
-   * still write on the server's clock
+   * One run of the compare-and-set script, with the write's token and the
+   * last moment it may still write on the server's clock (`offset` turns
+   * this process' monotonic clock into the server's)
    */
-  private casScript(sessionId: string, hash: string, payload: string, offset: number) {
+  private casScript(
+    sessionId: string,
+    hash: string,
+    payload: string,
+    write: { offset: number; token: string }
+  ) {
     const ttl = this.options.ttlSeconds
-    return this.commands.run<[number, string?]>('EVALSHA', (io, deadline) => {
-      const lastMoment = Math.floor(
-        Date.now() + offset + (deadline - performance.now()) - this.commands.safetyMargin()
-      )
-      return this.runtime.pipelines.inTurn(io, (target) =>
-        target[SCRIPT_NAME](sessionId, hash, payload, ttl, lastMoment)
-      )
-    })
+    const margin = this.commands.safetyMargin()
+    return this.commands.run<[number, string?]>(
+      'EVALSHA',
+      (io, deadline) => {
+        const lastMoment = Math.floor(deadline + write.offset - margin)
+        return this.runtime.pipelines.inTurn(io, (target) =>
+          target[SCRIPT_NAME](sessionId, hash, payload, ttl, lastMoment, write.token)
+        )
+      },
+      { write: true }
+    )
   }
 
   public async destroy(sessionId: string): Promise<void> {
@@ -183,8 +204,15 @@ export class RedisDriver implements ChangeAwareDriver {
       if (!String(error.message).startsWith('WRONGTYPE')) {
         throw error
       }
-      this.logger?.warn('session key "%s" does not hold a session payload', sessionId)
+      this.logger?.warn('session key "%s" does not hold a session payload', shortId(sessionId))
       return null
+    }
+  }
+
+  private ensureFits(sessionId: string, payload: string) {
+    const limit = this.options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+    if (payload.length * 3 > limit) {
+      ensureFits('redis', sessionId, Buffer.byteLength(payload), limit)
     }
   }
 

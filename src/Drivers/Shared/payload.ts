@@ -3,6 +3,7 @@
  */
 
 import { isPlainObject } from '../../Store'
+import { SessionPayloadTooLargeException } from '../../errors'
 
 /**
  * The one place where the file and redis drivers turn session values into
@@ -12,6 +13,21 @@ import { isPlainObject } from '../../Store'
  */
 export function encodePayload(sessionId: string, values: Record<string, any>): string {
   return JSON.stringify({ message: values, purpose: sessionId })
+}
+
+/**
+ * The largest payload a driver stores unless `maxPayloadSize` says otherwise
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024
+
+/**
+ * Refuse to store a payload over the limit, so that no request can grow a
+ * store without bound
+ */
+export function ensureFits(driver: string, sessionId: string, bytes: number, limit: number) {
+  if (bytes > limit) {
+    throw SessionPayloadTooLargeException.create(driver, sessionId, bytes, limit)
+  }
 }
 
 /**
