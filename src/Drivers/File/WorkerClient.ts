@@ -9,6 +9,8 @@ import {
   CommitJob,
   CommitResult,
   FileFailure,
+  IndexJob,
+  IndexResult,
   Job,
   ReadJob,
   ReadResult,
@@ -67,6 +69,10 @@ export class FileWorkerClient {
   }
 
   public sweep(job: SweepJob): Promise<SweepResult> {
+    return this.run(job)
+  }
+
+  public index(job: IndexJob): Promise<IndexResult> {
     return this.run(job)
   }
 

@@ -54,7 +54,14 @@ export type ReleaseResult = { done: true }
 export type SweepJob = { op: 'sweep'; file?: string; lock: string; ageMs: number }
 export type SweepResult = { deleted: boolean }
 
-export type Job = ReadJob | CommitJob | ReleaseJob | SweepJob
+/**
+ * Add an id to a user's index file, or remove one, under the index's lock
+ * file (busy while another holder has it). An index left empty is deleted.
+ */
+export type IndexJob = { op: 'index'; file: string; lock: string; add?: string; remove?: string }
+export type IndexResult = { done: true } | { busy: true }
+
+export type Job = ReadJob | CommitJob | ReleaseJob | SweepJob | IndexJob
 
 /**
  * What the worker answers for each job: its result, or the failure

@@ -8,8 +8,10 @@ import { performance } from 'perf_hooks'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException } from '../../errors'
-import { decodePayload, encodePayload } from '../Shared/payload'
+import { StoredSession, decodeSession, encodePayload } from '../Shared/payload'
 import { ChangeAwareDriver, SessionChange } from '../Shared/change'
+import { SessionTag, TaggingDriver, indexedWrite } from '../Shared/tags'
+import { RedisTagIndex } from './tagIndex'
 import { RedisCommands, RedisConnectionLike, RedisDriverOptions } from './connection'
 import { RedisRuntime } from './runtime'
 import { SCRIPT_NAME, hashOf } from './script'
@@ -29,6 +31,7 @@ type ReadPayload = {
   sessionId: string
   payload: string | null
   values?: Record<string, any> | null
+  tag?: SessionTag | null
 }
 
 /**
@@ -36,12 +39,22 @@ type ReadPayload = {
  * format, with the TTL set to `age`. A read refreshes the TTL in the same
  * command (GETEX), so a request that changes nothing costs one command.
  */
-export class RedisDriver implements ChangeAwareDriver {
+export class RedisDriver implements ChangeAwareDriver, TaggingDriver {
   /**
    * Payload as read by this request, the base of its compare-and-set
    */
   private readPayload: ReadPayload | null = null
   private commands: RedisCommands
+
+  /**
+   * The tag the last read found, kept after a write (for `destroy`)
+   */
+  private lastRead: { sessionId: string; tag: SessionTag | null } | null = null
+
+  /**
+   * Which sessions each user has: a set per user
+   */
+  public readonly tags: RedisTagIndex
 
   constructor(
     private options: RedisDriverOptions,
@@ -50,13 +63,29 @@ export class RedisDriver implements ChangeAwareDriver {
     private logger?: LoggerContract
   ) {
     this.commands = new RedisCommands(connection, options, runtime)
+    this.tags = new RedisTagIndex(this.commands, options.ttlSeconds)
   }
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
     const payload = await this.getex(sessionId)
-    const values = this.decode(sessionId, payload)
-    this.readPayload = { sessionId, payload, values }
+    const stored = this.decode(sessionId, payload)
+    const [values, tag] = [stored && stored.values, stored && stored.tag]
+    this.readPayload = { sessionId, payload, values, tag }
+    this.lastRead = { sessionId, tag }
     return values
+  }
+
+  public tagRead(sessionId: string): SessionTag | null {
+    return this.lastRead && this.lastRead.sessionId === sessionId ? this.lastRead.tag : null
+  }
+
+  /**
+   * The tag of a live session, read without refreshing its TTL
+   */
+  public async inspect(sessionId: string): Promise<SessionTag | null> {
+    const payload = await this.fetch('GET', sessionId, (target) => target.get(sessionId))
+    const stored = this.decode(sessionId, payload)
+    return stored && stored.tag
   }
   /**
    * Read without refreshing the TTL, for read-only sessions (WebSocket
@@ -64,7 +93,8 @@ export class RedisDriver implements ChangeAwareDriver {
    */
   public async peek(sessionId: string): Promise<Record<string, any> | null> {
     const payload = await this.fetch('GET', sessionId, (target) => target.get(sessionId))
-    return this.decode(sessionId, payload)
+    const stored = this.decode(sessionId, payload)
+    return stored && stored.values
   }
 
   public async write(sessionId: string, values: Record<string, any>): Promise<void> {
@@ -88,11 +118,13 @@ export class RedisDriver implements ChangeAwareDriver {
   public async applyChange(sessionId: string, change: SessionChange): Promise<void> {
     const key = `redis:${this.commands.name}:${sessionId}`
     await this.runtime.batches.run(key, change, (combined) =>
-      this.compareAndSet(sessionId, combined)
+      indexedWrite(this.tags, sessionId, combined.tagOps, () =>
+        this.compareAndSet(sessionId, combined)
+      )
     )
   }
 
-  private async compareAndSet(sessionId: string, change: SessionChange): Promise<void> {
+  private async compareAndSet(sessionId: string, change: SessionChange) {
     /**
      * Without a read of this id (a new or regenerated session) the key is
      * expected not to exist; when it does, the script answers with its
@@ -107,14 +139,18 @@ export class RedisDriver implements ChangeAwareDriver {
       /**
        * Until a conflict, the store holds what this request read
        */
-      const next = change.valuesOver(attempt === 0 ? read?.values : null, () =>
-        this.decode(sessionId, base)
-      )
-      const payload = next === null ? '' : encodePayload(sessionId, next)
+      const known = attempt === 0 ? read : null
+      let stored: StoredSession | null | undefined
+      const storedCopy = () =>
+        (stored = stored === undefined ? this.decode(sessionId, base) : stored)
+      const next = change.valuesOver(known?.values, () => storedCopy()?.values || null)
+      const before = (known && known.tag !== undefined ? known.tag : storedCopy()?.tag) || null
+      const after = change.tagOver(before, next)
+      const payload = next === null ? '' : encodePayload(sessionId, next, after)
       const [status, current] = await this.casScript(sessionId, hashOf(base), payload, offset)
       if (status === 1) {
         this.readPayload = { sessionId, payload: payload || null }
-        return
+        return { before, after }
       }
       if (status === -1) {
         throw SessionRuntimeException.notASession(sessionId)
@@ -146,8 +182,16 @@ export class RedisDriver implements ChangeAwareDriver {
     })
   }
 
+  /**
+   * Delete the session's key, then its id from its user's set
+   */
   public async destroy(sessionId: string): Promise<void> {
+    const read = this.lastRead && this.lastRead.sessionId === sessionId ? this.lastRead : null
+    const tag = read ? read.tag : await this.inspect(sessionId)
     await this.commands.run('DEL', (io) => io.del(sessionId))
+    if (tag) {
+      await this.tags.remove(tag.userId, sessionId)
+    }
   }
 
   /**
@@ -189,7 +233,7 @@ export class RedisDriver implements ChangeAwareDriver {
   }
 
   private decode(sessionId: string, payload: string | null) {
-    return decodePayload(sessionId, payload, (reason) => {
+    return decodeSession(sessionId, payload, (reason) => {
       this.logger?.warn('ignoring unreadable session payload in redis: %s', reason)
     })
   }
