@@ -295,10 +295,22 @@ declare module '@ioc:Adonis/Addons/Session' {
     commit(): Promise<void>
 
     /**
-     * Give the session a new id, keeping its data; the old record is
-     * destroyed at commit
+     * Give the session a new id, keeping its data and tag; the old record
+     * is destroyed at commit
      */
     regenerate(): void
+
+    /**
+     * Tie the session to a user (a string or a number), so that
+     * `Session.sessions()` can list and end it. Stored at commit with the
+     * IP address and user agent of this request.
+     */
+    tag(userId: string | number): void
+
+    /**
+     * Untie the session from its user
+     */
+    untag(): void
 
     has(key: string): boolean
     put(key: string, value: AllowedSessionValues): void
@@ -437,6 +449,11 @@ declare module '@ioc:Adonis/Addons/Session' {
     flashMessages: StoreContract
 
     /**
+     * Tag the session sent with the request with a user
+     */
+    tag(userId: string | number): void
+
+    /**
      * Load the session named by the response cookies
      */
     load(cookies: Record<string, any>): Promise<{
@@ -469,6 +486,50 @@ declare module '@ioc:Adonis/Addons/Session' {
      * Delete every expired session file; resolves with the number deleted
      */
     sweep(): Promise<number>
+  }
+
+  /**
+   * A live session of a user, as `Session.sessions().tagged()` lists it.
+   * `ip` and `userAgent` are those of the request that tagged it;
+   * `lastActiveAt` moves on with its requests, stored at most once per
+   * `refreshAfter` by requests that change nothing.
+   */
+  export type TaggedSession = {
+    id: string
+    userId: string
+    createdAt: Date
+    lastActiveAt: Date
+    ip: string | null
+    userAgent: string | null
+  }
+
+  /**
+   * The sessions of the store by user, outside of any request. The cookie
+   * driver and extended drivers keep no such index: every method but
+   * `supportsTagging` raises E_SESSION_TAGGING_NOT_SUPPORTED there.
+   */
+  export interface SessionCollectionContract {
+    /**
+     * True when the configured driver can list and destroy sessions by user
+     */
+    supportsTagging(): boolean
+
+    /**
+     * The user's live sessions, the most recently active first
+     */
+    tagged(userId: string | number): Promise<TaggedSession[]>
+
+    /**
+     * End one session now: the next request with its cookie gets a new,
+     * empty session
+     */
+    destroy(sessionId: string): Promise<void>
+
+    /**
+     * End every session of the user but `except` (usually the current
+     * one); resolves with how many ended
+     */
+    destroyTagged(userId: string | number, options?: { except?: string }): Promise<number>
   }
 
   /**
@@ -522,6 +583,12 @@ declare module '@ioc:Adonis/Addons/Session' {
      * Rejects only when the store is unavailable.
      */
     readonly(request: IncomingMessage): Promise<ReadonlySessionContract>
+
+    /**
+     * The sessions of the configured store by user: list a user's devices,
+     * sign out one or all the others
+     */
+    sessions(): SessionCollectionContract
 
     /**
      * Add a driver, or replace a built-in one

@@ -19,6 +19,12 @@ declare module '@japa/api-client' {
     session(values: Record<string, AllowedSessionValues>): this
 
     /**
+     * Tag the session sent with the request with a user, as
+     * `session.tag(userId)` would (server-side drivers)
+     */
+    sessionTag(userId: string | number): this
+
+    /**
      * Send flash messages with the request, as if set by a previous request
      */
     flashMessages(messages: Record<string, AllowedSessionValues>): this

@@ -142,6 +142,14 @@ export class SessionRuntimeException extends Exception {
     )
   }
 
+  public static invalidUserId() {
+    return new this(
+      'session.tag() expects the user id as a non-empty string or a finite number',
+      500,
+      this.code
+    )
+  }
+
   public static disabledForTests(what: 'session' | 'flash messages') {
     const message =
       what === 'session'
@@ -264,6 +272,22 @@ export class InvalidSessionTagException extends Exception {
   public static oneArgument(tagName: string, filename: string, line: number) {
     return new this(
       `@${tagName} takes one argument, the flash message key or the field name (${filename}:${line})`,
+      500,
+      this.code
+    )
+  }
+}
+
+/**
+ * A session collection method used with a driver that keeps no server-side
+ * index of sessions per user
+ */
+export class SessionTaggingNotSupportedException extends Exception {
+  public static code = 'E_SESSION_TAGGING_NOT_SUPPORTED'
+
+  public static driver(driver: string) {
+    return new this(
+      `The "${driver}" session driver cannot list or destroy sessions by user. Use a server-side driver (memory, file, redis or database) inside "config/session" file`,
       500,
       this.code
     )

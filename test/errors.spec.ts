@@ -17,6 +17,7 @@ const {
   SessionPayloadTooLargeException,
   UnsafeSessionKeyException,
   InvalidSessionTagException,
+  SessionTaggingNotSupportedException,
 } = errors
 
 type Case = [name: string, error: any, code: string, status: number, message: string]
@@ -210,6 +211,20 @@ const cases: Case[] = [
     'E_INVALID_SESSION_TAG',
     500,
     '@error takes one argument, the flash message key or the field name (posts/new.edge:12)',
+  ],
+  [
+    'SessionRuntimeException.invalidUserId',
+    SessionRuntimeException.invalidUserId(),
+    RUNTIME,
+    500,
+    'session.tag() expects the user id as a non-empty string or a finite number',
+  ],
+  [
+    'SessionTaggingNotSupportedException.driver',
+    SessionTaggingNotSupportedException.driver('cookie'),
+    'E_SESSION_TAGGING_NOT_SUPPORTED',
+    500,
+    'The "cookie" session driver cannot list or destroy sessions by user. Use a server-side driver (memory, file, redis or database) inside "config/session" file',
   ],
 ]
 

@@ -15,6 +15,7 @@ import type { RedisClusterConnectionContract } from '@ioc:Adonis/Addons/Redis'
 import { setupApp, tmpPath, TestApp } from './helpers/app'
 import { Browser, failures } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
+import { signedIn } from './helpers/tagging'
 import { RedisServer, bounded, freePorts } from './helpers/redis_server'
 
 const REDIS_CLI = process.env.REDIS_CLI_BIN || 'redis-cli'
@@ -178,6 +179,26 @@ test.group('redis driver: cluster connection', (group) => {
     assert.deepEqual((await browser.get('/get/hits')).json, { value: 200 })
     assert.deepEqual(await stored(id), { hits: 200 })
   }).timeout(50000)
+
+  test('tagged sessions are listed and destroyed with single-slot commands', async ({ assert }) => {
+    const sessions = app!.manager.sessions()
+    const devices = await Promise.all([1, 2, 3, 4].map(() => signedIn(baseUrl, 'cluster-user')))
+    const ids = devices.map((device) => device.id).sort()
+    const listed = await sessions.tagged('cluster-user')
+    assert.deepEqual(listed.map((session) => session.id).sort(), ids)
+    assert.deepEqual((await direct!.smembers('adonis-session:tagged:cluster-user')).sort(), ids)
+
+    const regenerated = (await devices[0].browser.get('/regenerate')).json.id
+    assert.equal(await sessions.destroyTagged('cluster-user', { except: regenerated }), 3)
+    assert.deepEqual(
+      (await sessions.tagged('cluster-user')).map((session) => session.id),
+      [regenerated]
+    )
+    assert.deepEqual((await devices[1].browser.get('/all')).json.values, {})
+    assert.deepEqual((await devices[0].browser.get('/all')).json.values, {
+      auth_web: 'cluster-user',
+    })
+  }).timeout(30000)
 
   test('sessions spread over the masters and each is read back', async ({ assert }) => {
     const browsers = Array.from({ length: 12 }, () => new Browser(baseUrl))

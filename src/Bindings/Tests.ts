@@ -52,6 +52,14 @@ export function defineTestsBindings(
     return this
   })
 
+  ApiRequest.macro('sessionTag', function sessionTag(this: any, userId: string | number) {
+    if (!this.sessionClient.isEnabled()) {
+      throw SessionRuntimeException.disabledForTests('session')
+    }
+    this.sessionClient.tag(userId)
+    return this
+  })
+
   ApiRequest.macro(
     'flashMessages',
     function flashMessages(this: any, messages: Record<string, any>) {

@@ -14,6 +14,9 @@ import { FLASH_KEY } from '../Store/mutations'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { generateSessionId, isValidSessionId } from '../SessionId'
 import { SessionCookies } from '../Cookies'
+import { SessionChange, applyChange } from '../Drivers/Shared/change'
+import { TagOp, normalizeUserId } from '../Drivers/Shared/tags'
+import { SessionRuntimeException } from '../errors'
 
 type Cookie = { value?: unknown } | undefined
 
@@ -33,6 +36,11 @@ export class SessionClient extends Store implements SessionClientContract {
    */
   private sentValues: Record<string, any> | null = null
 
+  /**
+   * The user the session is tagged with when sent
+   */
+  private userId: string | null = null
+
   constructor(
     private config: ResolvedSessionConfig,
     private cookies: SessionCookies,
@@ -43,6 +51,17 @@ export class SessionClient extends Store implements SessionClientContract {
 
   public isEnabled(): boolean {
     return this.config.enabled
+  }
+
+  /**
+   * Tag the session sent with the request with a user, as `session.tag()`
+   * does (the cookie driver stores no tags)
+   */
+  public tag(userId: string | number): void {
+    this.userId = normalizeUserId(userId)
+    if (this.userId === null) {
+      throw SessionRuntimeException.invalidUserId()
+    }
   }
 
   public set(key: string, value: AllowedSessionValues): void {
@@ -65,7 +84,7 @@ export class SessionClient extends Store implements SessionClientContract {
     if (Object.keys(values).length === 0) {
       this.sentValues = null
     } else if (this.driver) {
-      await this.driver.write(this.sessionId, values)
+      await this.store(values)
     } else {
       this.sentValues = values
       cookies[this.sessionId] = this.cookies.encryptData(this.sessionId, values)
@@ -79,6 +98,25 @@ export class SessionClient extends Store implements SessionClientContract {
       signedSessionId,
       cookies,
     }
+  }
+
+  /**
+   * Write the values, with their tag when there is one
+   */
+  private async store(values: Record<string, any>) {
+    if (!this.userId || typeof this.driver!.update !== 'function') {
+      return this.driver!.write(this.sessionId, values)
+    }
+    const at = Date.now()
+    const tagOps: TagOp[] = [{ op: 'tag', userId: this.userId, at, ip: null, userAgent: null }]
+    const change = new SessionChange(
+      () => values,
+      null,
+      null,
+      [],
+      () => tagOps
+    )
+    await applyChange(this.driver!, this.sessionId, change)
   }
 
   /**
@@ -98,6 +136,7 @@ export class SessionClient extends Store implements SessionClientContract {
   public async forget(): Promise<void> {
     this.clear()
     this.flashMessages.clear()
+    this.userId = null
     if (this.driver) {
       await this.driver.destroy(this.sessionId)
     }

@@ -23,6 +23,7 @@ import { SessionFlash } from './flash'
 import { SessionValues } from './values'
 import { SessionStats, newStats } from './stats'
 import { shareWithView } from './locals'
+import { SessionTagging } from './tagging'
 import debug from '../debug'
 
 /**
@@ -59,6 +60,8 @@ export class Session implements SessionContract {
 
   private values = new SessionValues()
 
+  private tagging: SessionTagging
+
   /**
    * The object the driver's read returned, while replaying the request's
    * changes onto what was read is known to give what the session holds
@@ -90,6 +93,7 @@ export class Session implements SessionContract {
     })
     this.flashMessages = this.flash$.messages
     this.responseFlashMessages = this.flash$.outgoing
+    this.tagging = new SessionTagging(ctx, driver, config.refreshAfterMs)
     const existing = this.cookies.readSessionId(ctx.request)
     if (existing) {
       this.sessionId = existing
@@ -121,6 +125,7 @@ export class Session implements SessionContract {
           this.stats.readValues = isPlainObject(values) ? { ...values } : null
           this.values.store = new Store(isPlainObject(values) ? values : {})
           this.readValues = isPlainObject(values) && replaysToSnapshot(values) ? values : null
+          this.tagging.read(this.fresh ? null : this.sessionId)
         } catch (error) {
           this.initiateFailed = true
           throw error
@@ -172,7 +177,7 @@ export class Session implements SessionContract {
           return this.markCommitted()
         }
         const changes = this.changes()
-        if (changes.length) {
+        if (changes.length || this.tagging.changed || this.tagging.due()) {
           this.ctx.logger.trace('persist session changes with driver')
           this.stats.commit = 'write'
           await persistChanges(this.driver, this.sessionId, this.commitPlan(changes))
@@ -198,6 +203,23 @@ export class Session implements SessionContract {
     }
     this.sessionId = generateSessionId()
     this.fresh = true
+  }
+
+  /**
+   * Tie the session to a user (a string or a number), so that
+   * `Session.sessions()` lists it and can end it
+   */
+  public tag(userId: string | number): void {
+    this.ensureMutable()
+    this.tagging.tag(userId)
+  }
+
+  /**
+   * Untie the session from its user
+   */
+  public untag(): void {
+    this.ensureMutable()
+    this.tagging.untag()
   }
 
   public has(key: string): boolean {
@@ -332,6 +354,7 @@ export class Session implements SessionContract {
       read: this.readValues,
       snapshot: () => this.snapshot(),
       flashInput: this.readonly ? [] : this.flash$.inputKeys(),
+      tagOps: this.tagging.ops(this.previousSessionId !== null),
       record: (values) => (this.stats.written = values),
     }
   }
@@ -344,6 +367,7 @@ export class Session implements SessionContract {
     this.readValues = null
     this.values.committed()
     this.flash$.committed()
+    this.tagging.committed()
     this.previousSessionId = null
   }
 

@@ -8,6 +8,7 @@ import { SessionDriverContract, SessionMutation } from '@ioc:Adonis/Addons/Sessi
 import { isPlainObject } from '../Store'
 import { FLASH_KEY, applyMutations, copyOf, inPlaceEdits } from '../Store/mutations'
 import { SessionChange, applyChange } from '../Drivers/Shared/change'
+import { TagOp } from '../Drivers/Shared/tags'
 import debug from '../debug'
 
 type Values = Record<string, any>
@@ -38,14 +39,15 @@ export function editsSince(
 /**
  * What a commit hands to the driver: the request's changes, what the
  * driver's read returned (when replaying onto it gives what `snapshot`
- * holds), the flashed input a size-limited store may leave out, and where
- * to record the values stored
+ * holds), the flashed input a size-limited store may leave out, what the
+ * request did to the session's tag, and where to record the values stored
  */
 export type CommitPlan = {
   changes: SessionMutation[]
   read: Values | null
   snapshot: () => Values
   flashInput: string[]
+  tagOps: TagOp[]
   record: (values: Values | null) => Values | null
 }
 
@@ -58,7 +60,7 @@ export async function persistChanges(
   sessionId: string,
   plan: CommitPlan
 ) {
-  const { changes, read, snapshot, flashInput, record } = plan
+  const { changes, read, snapshot, flashInput, tagOps, record } = plan
   if (typeof driver.update !== 'function') {
     await driver.write(sessionId, record(snapshot())!)
     return
@@ -75,14 +77,15 @@ export async function persistChanges(
       const values = snapshot()
       return record(Object.keys(values).length ? copyOf(values) : null)
     },
-    flashInput
+    flashInput,
+    () => tagOps
   )
   await applyChange(driver, sessionId, change)
 }
 
 /**
- * After `regenerate()`: the data goes under the new id, then the old
- * record is destroyed
+ * After `regenerate()`: the data and tag go under the new id, then the old
+ * record is destroyed (and leaves its user's index)
  */
 export async function moveToNewId(
   driver: SessionDriverContract,
@@ -95,7 +98,8 @@ export async function moveToNewId(
   plan.record(empty ? null : values)
   if (typeof driver.update === 'function') {
     const replay = () => (empty ? null : values)
-    await applyChange(driver, sessionId, new SessionChange(replay, null, null, plan.flashInput))
+    const change = new SessionChange(replay, null, null, plan.flashInput, () => plan.tagOps)
+    await applyChange(driver, sessionId, change)
   } else if (!empty) {
     await driver.write(sessionId, values)
   }

@@ -24,6 +24,7 @@ import { Session } from '../Session'
 import { ReadonlySession, readWithoutTouch } from '../Session/Readonly'
 import { generateSessionId } from '../SessionId'
 import { SessionClient } from '../Client'
+import { SessionCollection } from '../SessionCollection'
 import { CookieDriver } from '../Drivers/Cookie'
 import { FileDriver, FileRuntime } from '../Drivers/File'
 import { FileSweeper } from '../Drivers/File/Sweeper'
@@ -147,6 +148,23 @@ export class SessionManager implements SessionManagerContract {
    */
   public client(ctx?: HttpContextContract): SessionClient {
     return new SessionClient(this.config, this.cookies, this.clientDriver(ctx))
+  }
+
+  /**
+   * The sessions of the store by user (tags), outside of any request
+   */
+  public sessions(): SessionCollection {
+    return new SessionCollection(this.config.driver, () => this.collectionDriver())
+  }
+
+  /**
+   * A driver instance outside of a request: extensions and the cookie
+   * driver get a context for `/`, and keep no index of sessions per user
+   */
+  private collectionDriver(): SessionDriverContract {
+    const name = this.config.driver
+    const needsContext = this.extendedDrivers.has(name) || name === 'cookie'
+    return this.createDriver(needsContext ? this.testContext() : undefined)
   }
 
   /**

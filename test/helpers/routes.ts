@@ -86,6 +86,17 @@ export function defineSessionRoutes(Route: RouterContract) {
     session.get('cart').items.push('b')
     return session.all()
   })
+  Route.get('/tag/:user', ({ session, params, request }) => {
+    session.tag(params.user)
+    if (request.input('count')) {
+      session.increment('hits')
+    }
+    return { id: session.sessionId }
+  })
+  Route.get('/untag', ({ session }) => {
+    session.untag()
+    return { id: session.sessionId }
+  })
   Route.get('/noop', () => 'ok')
   Route.post('/call', ({ session, request }) => {
     const { method, args } = request.body()

@@ -60,8 +60,14 @@ Route.post('/cart', async ({ session, response }) => {
   if (!session.fresh) {
     session.regenerate()
   }
+  session.tag(42)
+  session.untag()
+  const devices = await Session.sessions().tagged('42')
+  const lastActive: Date[] = devices.map((device) => device.lastActiveAt)
+  const ended: number = await Session.sessions().destroyTagged(42, { except: session.sessionId })
+  await Session.sessions().destroy(devices[0].id)
   await session.commit()
-  return response.json({ pulled, empty, id, state, all: session.all() })
+  return response.json({ pulled, empty, id, state, lastActive, ended, all: session.all() })
 })
 
 const sessions: Map<string, Record<string, any>> = new Map()
@@ -125,6 +131,7 @@ test('japa helpers', async ({ client }) => {
   const response = await client
     .get('/')
     .session({ cart_total: 10 })
+    .sessionTag(7)
     .flashMessages({ success: 'saved' })
   response.assertSession('cart_total', 10)
   response.assertSessionMissing('coupon')

@@ -12,6 +12,8 @@ import {
   DestroyJob,
   DestroyResult,
   FileFailure,
+  IndexJob,
+  IndexResult,
   Job,
   ReadJob,
   ReadResult,
@@ -78,6 +80,10 @@ export class FileWorkerClient {
   }
 
   public destroy(job: DestroyJob): Promise<DestroyResult> {
+    return this.run(job)
+  }
+
+  public index(job: IndexJob): Promise<IndexResult> {
     return this.run(job)
   }
 

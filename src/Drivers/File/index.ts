@@ -11,11 +11,14 @@ import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException, SessionStoreUnavailableException } from '../../errors'
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
-  decodePayload,
+  StoredSession,
+  decodeSession,
   encodePayload,
   ensureFits,
 } from '../Shared/payload'
 import { ChangeAwareDriver, SessionChange } from '../Shared/change'
+import { SessionTag, TaggingDriver, indexedWrite } from '../Shared/tags'
+import { FileTagIndex } from './tagIndex'
 import { UpdateBatches } from '../Shared/batching'
 import { isValidSessionId, shortId, withShortFileIds } from '../../SessionId'
 import { lockPathFor } from './lock'
@@ -60,16 +63,22 @@ type Snapshot = FileContent & {
   sessionId: string
   text: string | false
   /**
-   * What `read` returned for it
+   * What `read` returned for it, and the tag it found
    */
   values?: Record<string, any> | null
+  tag?: SessionTag | null
 }
 
 /**
  * The stored copy a write applies its changes to: the file's content (its
  * unsealed text) as last seen, or null for no file
  */
-type Base = FileContent & { text: string | false; expired: boolean }
+type Base = FileContent & { text: string | false; expired: boolean; tag?: SessionTag | null }
+
+/**
+ * The tags before and after one write
+ */
+type Retagged = { before: SessionTag | null; after: SessionTag | null }
 
 /**
  * One file per session, `<location>/<id>.txt`, in the 6.4 payload format
@@ -89,10 +98,20 @@ type Base = FileContent & { text: string | false; expired: boolean }
  * rename path, so a full disk fails the write and leaves the previous
  * content intact.
  */
-export class FileDriver implements ChangeAwareDriver {
+export class FileDriver implements ChangeAwareDriver, TaggingDriver {
   private snapshot: Snapshot | null = null
   private lockWaitMs: number
   private maxPayloadBytes: number
+
+  /**
+   * The tag the last read found, kept after a write (for `destroy`)
+   */
+  private lastRead: { sessionId: string; tag: SessionTag | null } | null = null
+
+  /**
+   * Which sessions each user has: `<location>/tags/<hash of user>.ids`
+   */
+  public readonly tags: FileTagIndex
 
   constructor(
     private options: FileDriverOptions,
@@ -101,15 +120,35 @@ export class FileDriver implements ChangeAwareDriver {
   ) {
     this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+    this.tags = new FileTagIndex(options.location, runtime.worker, (error) =>
+      this.unavailable(error)
+    )
   }
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
     this.snapshot = await this.readSnapshot(sessionId)
     if (!this.snapshot) {
+      this.lastRead = { sessionId, tag: null }
       return null
     }
-    this.snapshot.values = this.decode(sessionId, this.snapshot.text)
+    const stored = this.decode(sessionId, this.snapshot.text)
+    this.snapshot.values = stored && stored.values
+    this.snapshot.tag = stored && stored.tag
+    this.lastRead = { sessionId, tag: this.snapshot.tag }
     return this.snapshot.values
+  }
+
+  public tagRead(sessionId: string): SessionTag | null {
+    return this.lastRead && this.lastRead.sessionId === sessionId ? this.lastRead.tag : null
+  }
+
+  /**
+   * The tag of a live session, read without moving its expiry
+   */
+  public async inspect(sessionId: string): Promise<SessionTag | null> {
+    const snapshot = await this.readSnapshot(sessionId)
+    const stored = snapshot && this.decode(sessionId, snapshot.text)
+    return stored && stored.tag
   }
 
   public async write(sessionId: string, values: Record<string, any>): Promise<void> {
@@ -130,7 +169,9 @@ export class FileDriver implements ChangeAwareDriver {
   public async applyChange(sessionId: string, change: SessionChange): Promise<void> {
     const file = this.pathFor(sessionId)
     await this.runtime.batches.run(file, change, (combined) =>
-      this.replace(sessionId, file, combined)
+      indexedWrite(this.tags, sessionId, combined.tagOps, () =>
+        this.replace(sessionId, file, combined)
+      )
     )
   }
 
@@ -145,15 +186,17 @@ export class FileDriver implements ChangeAwareDriver {
     const known = this.snapshot?.sessionId === sessionId ? this.snapshot : null
     const lock = lockPathFor(this.options.location, sessionId)
     const deadline = Date.now() + this.lockWaitMs
-    let base: Base | null = known && this.toBase(known, known.text)
+    let base: Base | null = known && { ...this.toBase(known, known.text), tag: known.tag }
     let read = known?.values
     let token = 0
+    let retagged: Retagged
     try {
       for (let attempt = 0; ; attempt++) {
-        const job = this.commitJob(sessionId, file, lock, base, change, read)
+        const { job, tags } = this.commitJob(sessionId, file, lock, base, change, read)
         const result: CommitResult = await this.runtime.worker.commit({ ...job, token })
         token = 'conflict' in result ? result.token : 0
         if ('done' in result) {
+          retagged = tags
           break
         }
         if (Date.now() >= deadline) {
@@ -173,6 +216,7 @@ export class FileDriver implements ChangeAwareDriver {
       throw this.unavailable(error)
     }
     this.snapshot = null
+    return retagged
   }
 
   private toBase(content: FileContent, text: string | false): Base {
@@ -208,16 +252,25 @@ export class FileDriver implements ChangeAwareDriver {
     base: Base | null,
     change: SessionChange,
     read?: Record<string, any> | null
-  ): Omit<CommitJob, 'token'> {
+  ): { job: Omit<CommitJob, 'token'>; tags: Retagged } {
     const unexpired = base && !base.expired ? base : null
-    const next = change.valuesOver(unexpired && read, () =>
-      unexpired ? this.decode(sessionId, unexpired.text) : null
-    )
-    const text = next === null ? null : seal(encodePayload(sessionId, next))
+    let stored: StoredSession | null | undefined
+    const storedCopy = () => {
+      stored = stored === undefined && unexpired ? this.decode(sessionId, unexpired.text) : stored
+      return stored || null
+    }
+    const next = change.valuesOver(unexpired && read, () => storedCopy()?.values || null)
+    const before = unexpired
+      ? unexpired.tag !== undefined
+        ? unexpired.tag
+        : storedCopy()?.tag
+      : null
+    const after = change.tagOver(before || null, next)
+    const text = next === null ? null : seal(encodePayload(sessionId, next, after))
     const length = text === null ? 0 : Buffer.byteLength(text)
     ensureFits('file', sessionId, length, this.maxPayloadBytes)
-    return {
-      op: 'commit',
+    const job = {
+      op: 'commit' as const,
       file,
       lock,
       expect: base ? base.raw : null,
@@ -226,13 +279,23 @@ export class FileDriver implements ChangeAwareDriver {
       inPlace: base !== null && fitsInPlace(length, base),
       replaceSize: withHeadroom(length),
     }
+    return { job, tags: { before: before || null, after } }
   }
 
   /**
    * Deletes the file under its lock, so that a write in flight either
-   * lands before it or finds no file
+   * lands before it or finds no file; then its id from its user's index
    */
   public async destroy(sessionId: string): Promise<void> {
+    const read = this.lastRead && this.lastRead.sessionId === sessionId ? this.lastRead : null
+    const tag = read ? read.tag : await this.inspect(sessionId)
+    await this.destroyLocked(sessionId)
+    if (tag) {
+      await this.tags.remove(tag.userId, sessionId)
+    }
+  }
+
+  private async destroyLocked(sessionId: string) {
     const file = this.pathFor(sessionId)
     const lock = lockPathFor(this.options.location, sessionId)
     const deadline = Date.now() + this.lockWaitMs
@@ -309,7 +372,7 @@ export class FileDriver implements ChangeAwareDriver {
    * integrity check or is not a payload of this session reads as empty, with
    * a warning
    */
-  private decode(sessionId: string, text: string | false) {
+  private decode(sessionId: string, text: string | false): StoredSession | null {
     const warn = (reason: string) => {
       this.logger?.warn('ignoring unreadable session file for "%s": %s', shortId(sessionId), reason)
     }
@@ -317,14 +380,14 @@ export class FileDriver implements ChangeAwareDriver {
       warn('payload failed its integrity check')
       return null
     }
-    return decodePayload(sessionId, text, warn)
+    return decodeSession(sessionId, text, warn)
   }
 
   /**
    * File system errors (full or read-only disk, permissions) become
    * E_SESSION_STORE_UNAVAILABLE; anything else passes through
    */
-  private unavailable(error: NodeJS.ErrnoException) {
+  private unavailable(error: NodeJS.ErrnoException): Error {
     if (!error || typeof error.syscall !== 'string') {
       return error
     }

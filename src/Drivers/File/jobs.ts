@@ -61,7 +61,14 @@ export type SweepResult = { deleted: boolean }
 export type DestroyJob = { op: 'destroy'; file: string; lock: string }
 export type DestroyResult = { done: true } | { busy: true }
 
-export type Job = ReadJob | CommitJob | ReleaseJob | SweepJob | DestroyJob
+/**
+ * Add an id to a user's index file, or remove one, under the index's lock
+ * file (busy while another holder has it). An index left empty is deleted.
+ */
+export type IndexJob = { op: 'index'; file: string; lock: string; add?: string; remove?: string }
+export type IndexResult = { done: true } | { busy: true }
+
+export type Job = ReadJob | CommitJob | ReleaseJob | SweepJob | DestroyJob | IndexJob
 
 /**
  * What the worker answers for each job: its result, or the failure

@@ -6,7 +6,7 @@ import * as fs from 'fs'
 import { parentPort, workerData } from 'worker_threads'
 import { FileLock, LockOwner, removeIfStale } from './lock'
 import { openExisting, readWhole, unlinkExisting, writeAll, closeQuietly } from './sync'
-import { Answer, CommitJob, DestroyJob, Job, ReadJob, ReleaseJob, SweepJob } from './jobs'
+import { Answer, CommitJob, DestroyJob, IndexJob, Job, ReadJob, ReleaseJob, SweepJob } from './jobs'
 
 /**
  * The file driver's worker thread: plain synchronous `fs` calls, which
@@ -183,12 +183,52 @@ function sweep(job: SweepJob) {
   }
 }
 
+/**
+ * The ids an index file lists
+ */
+function indexIds(file: string): Set<string> {
+  const fd = openExisting(file, 'r')
+  if (fd === null) {
+    return new Set()
+  }
+  try {
+    return new Set(readWhole(fd).raw.split('\n').filter(Boolean))
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/**
+ * Change a user's index under its lock: the new list goes into the lock
+ * file, renamed over the index
+ */
+function index(job: IndexJob) {
+  const lock = FileLock.acquire(job.lock, owner)
+  if (!lock) {
+    return { busy: true }
+  }
+  try {
+    const ids = indexIds(job.file)
+    job.add && ids.add(job.add)
+    job.remove && ids.delete(job.remove)
+    if (ids.size === 0) {
+      unlinkExisting(job.file)
+    } else {
+      lock.replace(job.file, Buffer.from(`${[...ids].join('\n')}\n`))
+    }
+    return { done: true }
+  } finally {
+    lock.release()
+  }
+}
+
 const operations: Record<Job['op'], (job: any) => any> = {
   read,
   commit,
   release,
   sweep,
   destroy,
+  index,
 }
 
 function run(job: Job): Answer {

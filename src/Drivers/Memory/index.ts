@@ -4,22 +4,54 @@
 
 /// <reference path="../../../adonis-typings/index.ts" />
 
+import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { DEFAULT_MAX_PAYLOAD_BYTES, ensureFits } from '../Shared/payload'
-import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException } from '../../errors'
+import { ChangeAwareDriver, SessionChange } from '../Shared/change'
+import { SessionTag, TagIndex, TaggingDriver, indexedWrite } from '../Shared/tags'
 
-type Entry = { json: string; expiresAt: number }
+type Entry = { json: string; expiresAt: number; tag: SessionTag | null }
+
+/**
+ * The memory driver's index: a set of session ids per user
+ */
+class MemoryTagIndex implements TagIndex {
+  constructor(private users: Map<string, Set<string>>) {}
+
+  public add(userId: string, sessionId: string) {
+    const ids = this.users.get(userId) || new Set()
+    this.users.set(userId, ids.add(sessionId))
+  }
+
+  public remove(userId: string, sessionId: string) {
+    const ids = this.users.get(userId)
+    if (ids && ids.delete(sessionId) && ids.size === 0) {
+      this.users.delete(userId)
+    }
+  }
+
+  public members(userId: string) {
+    return [...(this.users.get(userId) || [])]
+  }
+}
 
 /**
  * Keeps sessions in the process memory, for tests. Values are stored as JSON
  * text, so no request shares object references with another, and expire
  * after `age` like in the other drivers.
  */
-export class MemoryDriver implements SessionDriverContract {
+export class MemoryDriver implements ChangeAwareDriver, TaggingDriver {
   /**
    * Every session of the process, by id
    */
   public static sessions: Map<string, Entry> = new Map()
+
+  /**
+   * The ids of the sessions of each user
+   */
+  public static users: Map<string, Set<string>> = new Map()
+
+  public readonly tags = new MemoryTagIndex(MemoryDriver.users)
 
   private static writesSinceSweep = 0
 
@@ -32,11 +64,29 @@ export class MemoryDriver implements SessionDriverContract {
     for (const [id, entry] of this.sessions) {
       if (entry.expiresAt <= now) {
         this.sessions.delete(id)
+        entry.tag && new MemoryTagIndex(this.users).remove(entry.tag.userId, id)
       }
     }
   }
 
   public read(sessionId: string): Record<string, any> | null {
+    const entry = this.live(sessionId)
+    return entry && JSON.parse(entry.json)
+  }
+
+  /**
+   * The tag of a live session
+   */
+  public inspect(sessionId: string): SessionTag | null {
+    const entry = this.live(sessionId)
+    return entry && entry.tag
+  }
+
+  public tagRead(sessionId: string): SessionTag | null {
+    return this.inspect(sessionId)
+  }
+
+  private live(sessionId: string): Entry | null {
     const entry = MemoryDriver.sessions.get(sessionId)
     if (!entry) {
       return null
@@ -45,10 +95,10 @@ export class MemoryDriver implements SessionDriverContract {
       MemoryDriver.sessions.delete(sessionId)
       return null
     }
-    return JSON.parse(entry.json)
+    return entry
   }
 
-  public write(sessionId: string, values: Record<string, any>): void {
+  public write(sessionId: string, values: Record<string, any>, tag?: SessionTag | null): void {
     if (!values || typeof values !== 'object') {
       throw SessionRuntimeException.notAnObject('memory')
     }
@@ -59,6 +109,7 @@ export class MemoryDriver implements SessionDriverContract {
     MemoryDriver.sessions.set(sessionId, {
       json,
       expiresAt: Date.now() + this.ageMs,
+      tag: tag === undefined ? this.live(sessionId)?.tag || null : tag,
     })
     if (++MemoryDriver.writesSinceSweep >= 1000) {
       MemoryDriver.writesSinceSweep = 0
@@ -69,17 +120,36 @@ export class MemoryDriver implements SessionDriverContract {
   /**
    * Read, change and write in one synchronous step: nothing can interleave
    */
-  public update(sessionId: string, updater: SessionUpdater): void {
-    const next = updater(this.read(sessionId))
-    if (next === null) {
-      this.destroy(sessionId)
-    } else {
-      this.write(sessionId, next)
-    }
+  public update(sessionId: string, updater: SessionUpdater): Promise<void> {
+    return this.applyChange(sessionId, new SessionChange(updater))
   }
 
+  /**
+   * The change and its tag in one synchronous step; the index follows
+   */
+  public applyChange(sessionId: string, change: SessionChange): Promise<void> {
+    return indexedWrite(this.tags, sessionId, change.tagOps, async () => {
+      const before = this.inspect(sessionId)
+      const next = change.replay(this.read(sessionId))
+      const after = change.tagOver(before, next)
+      if (next === null) {
+        MemoryDriver.sessions.delete(sessionId)
+      } else {
+        this.write(sessionId, next, after)
+      }
+      return { before, after }
+    })
+  }
+
+  /**
+   * Remove the session, and its id from its user's index
+   */
   public destroy(sessionId: string): void {
+    const entry = MemoryDriver.sessions.get(sessionId)
     MemoryDriver.sessions.delete(sessionId)
+    if (entry && entry.tag) {
+      this.tags.remove(entry.tag.userId, sessionId)
+    }
   }
 
   public touch(sessionId: string): void {

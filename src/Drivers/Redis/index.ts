@@ -10,11 +10,14 @@ import { SessionRuntimeException } from '../../errors'
 import { shortId } from '../../SessionId'
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
-  decodePayload,
+  StoredSession,
+  decodeSession,
   encodePayload,
   ensureFits,
 } from '../Shared/payload'
 import { ChangeAwareDriver, SessionChange } from '../Shared/change'
+import { SessionTag, TaggingDriver, indexedWrite } from '../Shared/tags'
+import { RedisTagIndex } from './tagIndex'
 import { RedisCommands, RedisConnectionLike, RedisDriverOptions } from './connection'
 import { RedisRuntime } from './runtime'
 import { SCRIPT_NAME, hashOf, withWriteToken, writeToken } from './script'
@@ -34,6 +37,7 @@ type ReadPayload = {
   sessionId: string
   payload: string | null
   values?: Record<string, any> | null
+  tag?: SessionTag | null
 }
 
 /**
@@ -41,12 +45,22 @@ type ReadPayload = {
  * format, with the TTL set to `age`. A read refreshes the TTL in the same
  * command (GETEX), so a request that changes nothing costs one command.
  */
-export class RedisDriver implements ChangeAwareDriver {
+export class RedisDriver implements ChangeAwareDriver, TaggingDriver {
   /**
    * Payload as read by this request, the base of its compare-and-set
    */
   private readPayload: ReadPayload | null = null
   private commands: RedisCommands
+
+  /**
+   * The tag the last read found, kept after a write (for `destroy`)
+   */
+  private lastRead: { sessionId: string; tag: SessionTag | null } | null = null
+
+  /**
+   * Which sessions each user has: a set per user
+   */
+  public readonly tags: RedisTagIndex
 
   constructor(
     private options: RedisDriverOptions,
@@ -55,13 +69,29 @@ export class RedisDriver implements ChangeAwareDriver {
     private logger?: LoggerContract
   ) {
     this.commands = new RedisCommands(connection, options, runtime)
+    this.tags = new RedisTagIndex(this.commands, options.ttlSeconds)
   }
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
     const payload = await this.getex(sessionId)
-    const values = this.decode(sessionId, payload)
-    this.readPayload = { sessionId, payload, values }
+    const stored = this.decode(sessionId, payload)
+    const [values, tag] = [stored && stored.values, stored && stored.tag]
+    this.readPayload = { sessionId, payload, values, tag }
+    this.lastRead = { sessionId, tag }
     return values
+  }
+
+  public tagRead(sessionId: string): SessionTag | null {
+    return this.lastRead && this.lastRead.sessionId === sessionId ? this.lastRead.tag : null
+  }
+
+  /**
+   * The tag of a live session, read without refreshing its TTL
+   */
+  public async inspect(sessionId: string): Promise<SessionTag | null> {
+    const payload = await this.fetch('GET', sessionId, (target) => target.get(sessionId))
+    const stored = this.decode(sessionId, payload)
+    return stored && stored.tag
   }
   /**
    * Read without refreshing the TTL, for read-only sessions (WebSocket
@@ -69,7 +99,8 @@ export class RedisDriver implements ChangeAwareDriver {
    */
   public async peek(sessionId: string): Promise<Record<string, any> | null> {
     const payload = await this.fetch('GET', sessionId, (target) => target.get(sessionId))
-    return this.decode(sessionId, payload)
+    const stored = this.decode(sessionId, payload)
+    return stored && stored.values
   }
 
   public async write(sessionId: string, values: Record<string, any>): Promise<void> {
@@ -94,11 +125,13 @@ export class RedisDriver implements ChangeAwareDriver {
   public async applyChange(sessionId: string, change: SessionChange): Promise<void> {
     const key = `redis:${this.commands.name}:${sessionId}`
     await this.runtime.batches.run(key, change, (combined) =>
-      this.compareAndSet(sessionId, combined)
+      indexedWrite(this.tags, sessionId, combined.tagOps, () =>
+        this.compareAndSet(sessionId, combined)
+      )
     )
   }
 
-  private async compareAndSet(sessionId: string, change: SessionChange): Promise<void> {
+  private async compareAndSet(sessionId: string, change: SessionChange) {
     /**
      * Without a read of this id (a new or regenerated session) the key is
      * expected not to exist; when it does, the script answers with its
@@ -114,11 +147,15 @@ export class RedisDriver implements ChangeAwareDriver {
       /**
        * Until a conflict, the store holds what this request read
        */
-      const next = change.valuesOver(attempt === 0 ? read?.values : null, () =>
-        this.decode(sessionId, base)
-      )
+      const known = attempt === 0 ? read : null
+      let stored: StoredSession | null | undefined
+      const storedCopy = () =>
+        (stored = stored === undefined ? this.decode(sessionId, base) : stored)
+      const next = change.valuesOver(known?.values, () => storedCopy()?.values || null)
+      const before = (known && known.tag !== undefined ? known.tag : storedCopy()?.tag) || null
+      const after = change.tagOver(before, next)
       const payload =
-        next === null ? '' : withWriteToken(encodePayload(sessionId, next), base, token)
+        next === null ? '' : withWriteToken(encodePayload(sessionId, next, after), base, token)
       this.ensureFits(sessionId, payload)
       const [status, current] = await this.casScript(sessionId, hashOf(base), payload, {
         offset,
@@ -126,7 +163,7 @@ export class RedisDriver implements ChangeAwareDriver {
       })
       if (status === 1) {
         this.readPayload = { sessionId, payload: payload || null }
-        return
+        return { before, after }
       }
       if (status === -1) {
         throw SessionRuntimeException.notASession(sessionId)
@@ -167,8 +204,16 @@ export class RedisDriver implements ChangeAwareDriver {
     )
   }
 
+  /**
+   * Delete the session's key, then its id from its user's set
+   */
   public async destroy(sessionId: string): Promise<void> {
+    const read = this.lastRead && this.lastRead.sessionId === sessionId ? this.lastRead : null
+    const tag = read ? read.tag : await this.inspect(sessionId)
     await this.commands.run('DEL', (io) => io.del(sessionId))
+    if (tag) {
+      await this.tags.remove(tag.userId, sessionId)
+    }
   }
 
   /**
@@ -217,7 +262,7 @@ export class RedisDriver implements ChangeAwareDriver {
   }
 
   private decode(sessionId: string, payload: string | null) {
-    return decodePayload(sessionId, payload, (reason) => {
+    return decodeSession(sessionId, payload, (reason) => {
       this.logger?.warn('ignoring unreadable session payload in redis: %s', reason)
     })
   }

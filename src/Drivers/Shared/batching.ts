@@ -56,10 +56,11 @@ export class UpdateBatches {
 
 /**
  * Several changes as one: each replays onto the result of the previous
- * ones, and one that throws fails its own request and is left out
+ * ones, and one that throws fails its own request and is left out, its
+ * tag ops too
  */
 function combined(taken: Waiting[], failed: Map<Waiting, unknown>): SessionChange {
-  return new SessionChange((current) =>
+  const replay = (current: Record<string, any> | null) =>
     taken.reduce((values, waiting) => {
       if (failed.has(waiting)) {
         return values
@@ -71,5 +72,7 @@ function combined(taken: Waiting[], failed: Map<Waiting, unknown>): SessionChang
         return values
       }
     }, current)
-  )
+  const tagOps = () =>
+    taken.flatMap((waiting) => (failed.has(waiting) ? [] : waiting.change.tagOps))
+  return new SessionChange(replay, null, null, [], tagOps)
 }

@@ -5,6 +5,7 @@
 /// <reference path="../../../adonis-typings/index.ts" />
 
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
+import { SessionTag, TagOp, applyTagOps } from './tags'
 
 type Values = Record<string, any>
 
@@ -13,16 +14,33 @@ type Values = Record<string, any>
  * drivers: the replay of its changes onto any stored copy, and, while the
  * store still holds what the request read, the values the session holds
  * now, which make decoding and replaying unnecessary; and the keys of the
- * flashed input, which a store with a size limit may leave out. Internal: extended
- * drivers receive the replay alone, through `update`.
+ * flashed input, which a store with a size limit may leave out; and what it
+ * did to the session's tag. Internal: extended drivers receive the replay
+ * alone, through `update`.
  */
 export class SessionChange {
   constructor(
     public readonly replay: SessionUpdater,
     private readonly read: Values | null = null,
     private readonly result: (() => Values | null) | null = null,
-    public readonly flashInput: string[] = []
+    public readonly flashInput: string[] = [],
+    private readonly tagging: () => TagOp[] = () => []
   ) {}
+
+  /**
+   * The tag ops of the request (of every request, for a batch)
+   */
+  public get tagOps(): TagOp[] {
+    return this.tagging()
+  }
+
+  /**
+   * The tag to store with the values `valuesOver` gave, over the stored
+   * tag; none once the session is deleted
+   */
+  public tagOver(current: SessionTag | null, values: Values | null): SessionTag | null {
+    return values === null ? null : applyTagOps(current, this.tagOps)
+  }
 
   /**
    * The values to store. `read` is the object the driver's read returned,

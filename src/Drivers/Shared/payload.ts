@@ -4,6 +4,7 @@
 
 import { isPlainObject } from '../../Store'
 import { SessionPayloadTooLargeException } from '../../errors'
+import { SessionTag, readTag } from './tags'
 
 /**
  * The one place where the file and redis drivers turn session values into
@@ -11,7 +12,14 @@ import { SessionPayloadTooLargeException } from '../../errors'
  * version reads what the other wrote. The purpose binds a payload to its
  * session id: a payload copied under another id reads as nothing.
  */
-export function encodePayload(sessionId: string, values: Record<string, any>): string {
+export function encodePayload(
+  sessionId: string,
+  values: Record<string, any>,
+  tag?: SessionTag | null
+): string {
+  if (tag) {
+    return JSON.stringify({ message: values, purpose: sessionId, tag })
+  }
   return JSON.stringify({ message: values, purpose: sessionId })
 }
 
@@ -31,6 +39,12 @@ export function ensureFits(driver: string, sessionId: string, bytes: number, lim
 }
 
 /**
+ * A decoded payload: the values, and the user the session is tagged with
+ * (a field of the payload, beside `message`)
+ */
+export type StoredSession = { values: Record<string, any>; tag: SessionTag | null }
+
+/**
  * The values inside a payload, or `null` (with the reason given to
  * `onInvalid`) when the text is not a payload for this session id
  */
@@ -39,6 +53,18 @@ export function decodePayload(
   raw: string | null | undefined,
   onInvalid?: (reason: string) => void
 ): Record<string, any> | null {
+  const stored = decodeSession(sessionId, raw, onInvalid)
+  return stored && stored.values
+}
+
+/**
+ * The values and tag inside a payload, or `null` as for `decodePayload`
+ */
+export function decodeSession(
+  sessionId: string,
+  raw: string | null | undefined,
+  onInvalid?: (reason: string) => void
+): StoredSession | null {
   if (!raw) {
     return null
   }
@@ -62,5 +88,5 @@ export function decodePayload(
   if (parsed.expiryDate && !(new Date(parsed.expiryDate).getTime() > Date.now())) {
     return null
   }
-  return parsed.message
+  return { values: parsed.message, tag: readTag(parsed.tag) }
 }

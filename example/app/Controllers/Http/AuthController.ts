@@ -11,7 +11,8 @@ export const DEMO_USER = {
 
 /**
  * Sign-in and sign-out. Signing in regenerates the session id, so an id
- * planted before sign-in (session fixation) is worthless afterwards.
+ * planted before sign-in (session fixation) is worthless afterwards, and
+ * tags the session with the user, for the Devices page.
  */
 export default class AuthController {
   public async create({ view }: HttpContextContract) {
@@ -30,6 +31,7 @@ export default class AuthController {
 
     session.regenerate()
     session.put('user', { email: DEMO_USER.email, name: DEMO_USER.name })
+    session.tag(DEMO_USER.email)
     session.flash('success', `Welcome back, ${DEMO_USER.name}`)
     return response.redirect('/account')
   }
@@ -44,6 +46,7 @@ export default class AuthController {
    */
   public async destroy({ response, session }: HttpContextContract) {
     session.forget('user')
+    session.untag()
     session.regenerate()
     session.flash('info', 'You have been signed out')
     return response.redirect('/')

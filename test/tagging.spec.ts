@@ -1,0 +1,306 @@
+/*
+ * @adonisjs/session
+ *
+ * Sessions per user: session.tag(), Session.sessions() and the Japa
+ * helper, on every server-side driver with its real store, across two
+ * processes on the file driver, and the cookie driver's refusal
+ */
+
+import { test } from '@japa/runner'
+import { Assert } from '@japa/assert'
+import { ApiClient } from '@japa/api-client'
+import { join } from 'path'
+import { fork, ChildProcess } from 'child_process'
+import { promises as fs } from 'fs'
+import { remove } from 'fs-extra'
+import type { AppOptions, TestApp } from './helpers/app'
+import { setupApp, tmpPath, SESSION_DEFAULTS } from './helpers/app'
+import { redisApp, redisClient } from './helpers/redis'
+import { Browser, errorMessage, failures } from './helpers/browser'
+import { defineSessionRoutes } from './helpers/routes'
+import { fileApp } from './helpers/file_app'
+import { signedIn, taggingCases } from './helpers/tagging'
+import { MemoryDriver } from '../src/Drivers/Memory'
+import { FileDriver } from '../src/Drivers/File'
+import { RedisDriver } from '../src/Drivers/Redis'
+
+const FILE_SERVER = join(__dirname, 'helpers', 'file_server.ts')
+
+/**
+ * The ids a built-in driver's index holds for a user
+ */
+async function indexed(app: TestApp, userId: string) {
+  const driver = app.manager.createDriver() as MemoryDriver | FileDriver | RedisDriver
+  return [...(await driver.tags.members(userId))].sort()
+}
+
+test.group('session tags: memory driver', (group) => {
+  let app: TestApp
+  group.each.setup(async () => {
+    app = await setupApp({ ...SESSION_DEFAULTS, driver: 'memory' })
+    defineSessionRoutes(app.Route)
+    await app.listen()
+    return () => app.close()
+  })
+  taggingCases({
+    app: () => app,
+    indexed,
+    async expire(_, id) {
+      MemoryDriver.sessions.get(id)!.expiresAt = Date.now() - 1
+    },
+  })
+})
+
+test.group('session tags: file driver', (group) => {
+  let app: TestApp
+  let location: string
+  group.each.setup(async () => {
+    location = tmpPath('tag-files')
+    app = await fileApp(location)
+    return async () => {
+      await app.close()
+      await remove(location)
+    }
+  })
+  taggingCases({
+    app: () => app,
+    indexed,
+    async expire(_, id) {
+      const past = new Date(Date.now() - 3 * 3600 * 1000)
+      await fs.utimes(join(location, `${id}.txt`), past, past)
+    },
+  })
+})
+
+test.group('session tags: redis driver', (group) => {
+  let app: TestApp
+  const redis = redisClient()
+  group.each.setup(async () => {
+    app = await redisApp()
+    defineSessionRoutes(app.Route)
+    await app.listen()
+    return () => app.close()
+  })
+  group.teardown(() => redis.quit())
+  taggingCases({
+    app: () => app,
+    indexed,
+    async expire(_, id) {
+      await redis.pexpire(id, 1)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    },
+  })
+
+  test('the index is one set per user whose TTL is the age', async ({ assert }) => {
+    const { id } = await signedIn(app.url, 'ttl-user')
+    const key = 'adonis-session:tagged:ttl-user'
+    assert.deepEqual(await redis.smembers(key), [id])
+    assert.closeTo(await redis.ttl(key), 7200, 5)
+    assert.equal(JSON.parse((await redis.get(id))!).tag.userId, 'ttl-user')
+    await app.manager.sessions().destroyTagged('ttl-user')
+    assert.equal(await redis.exists(key), 0)
+  })
+})
+
+test.group('session tags: last activity', (group) => {
+  let app: TestApp
+  group.each.setup(async () => {
+    app = await setupApp({ ...SESSION_DEFAULTS, driver: 'memory', refreshAfter: 0 })
+    defineSessionRoutes(app.Route)
+    app.Route.get('/tag-empty', ({ session }) => session.tag('' as any))
+    await app.listen()
+    return () => app.close()
+  })
+
+  test('past refreshAfter, a request that changes nothing stores the activity', async ({
+    assert,
+  }) => {
+    const { browser } = await signedIn(app.url, 'active-user')
+    const [before] = await app.manager.sessions().tagged('active-user')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    assert.equal((await browser.get('/all')).status, 200)
+    const [after] = await app.manager.sessions().tagged('active-user')
+    assert.isAbove(after.lastActiveAt.getTime(), before.lastActiveAt.getTime())
+    assert.equal(after.createdAt.getTime(), before.createdAt.getTime())
+  })
+
+  test('an untagged session is never written by a request that changes nothing', async ({
+    assert,
+  }) => {
+    const browser = new Browser(app.url)
+    await browser.post('/put', { cart: 1 })
+    const id = (await browser.get('/all')).json.id
+    const stored = MemoryDriver.sessions.get(id)!
+    await browser.get('/all')
+    assert.strictEqual(MemoryDriver.sessions.get(id), stored)
+  })
+
+  test('tag() refuses what is not a user id', async ({ assert }) => {
+    const browser = new Browser(app.url)
+    await browser.post('/put', { cart: 1 })
+    const response = await browser.get('/tag-empty', { accept: 'application/json' })
+    assert.equal(response.status, 500)
+    assert.equal(
+      errorMessage(response),
+      'E_RUNTIME_EXCEPTION: session.tag() expects the user id as a non-empty string or a finite number'
+    )
+  })
+})
+
+test.group('session tags: cookie driver', (group) => {
+  let app: TestApp
+  group.each.setup(async () => {
+    app = await setupApp({ ...SESSION_DEFAULTS, driver: 'cookie' })
+    defineSessionRoutes(app.Route)
+    await app.listen()
+    return () => app.close()
+  })
+
+  test('tag() works, the collection says to use a server-side driver', async ({ assert }) => {
+    const { browser } = await signedIn(app.url, 'cookie-user')
+    assert.deepEqual((await browser.get('/all')).json.values, { auth_web: 'cookie-user' })
+    const sessions = app.manager.sessions()
+    assert.isFalse(sessions.supportsTagging())
+    const message =
+      'E_SESSION_TAGGING_NOT_SUPPORTED: The "cookie" session driver cannot list or destroy sessions by user. Use a server-side driver (memory, file, redis or database) inside "config/session" file'
+    await assert.rejects(() => sessions.tagged('cookie-user'), message)
+    await assert.rejects(() => sessions.destroy('x'.repeat(32)), message)
+    await assert.rejects(() => sessions.destroyTagged('cookie-user'), message)
+    const error = await sessions.tagged(1).catch((failure) => failure)
+    assert.equal(error.code, 'E_SESSION_TAGGING_NOT_SUPPORTED')
+  })
+})
+
+/**
+ * A second server on the same file.location, in its own process
+ */
+function startFileServer(location: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(FILE_SERVER, [location], {
+    execArgv: ['-r', '@adonisjs/require-ts/build/register'],
+    cwd: join(__dirname, '..'),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('second server did not start in 30s')), 30000)
+    child.once('message', (message: any) => {
+      clearTimeout(timer)
+      resolve({ child, url: message.url })
+    })
+    child.once('exit', (code) => reject(new Error(`second server exited with code ${code}`)))
+  })
+}
+
+async function stopFileServer(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return
+  }
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  process.kill(child.pid!, 'SIGTERM')
+  const timer = setTimeout(
+    () => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'),
+    5000
+  )
+  await exited
+  clearTimeout(timer)
+}
+
+test.group('session tags: file driver, two processes', (group) => {
+  let app: TestApp
+  let child: ChildProcess
+  let otherUrl: string
+  let location: string
+
+  group.setup(async () => {
+    location = tmpPath('tag-processes')
+    app = await fileApp(location)
+    const started = await startFileServer(location)
+    child = started.child
+    otherUrl = started.url
+    return async () => {
+      await stopFileServer(child)
+      await app.close()
+      await remove(location)
+    }
+  })
+
+  test('sessions tagged at once from both processes are all in the index', async ({ assert }) => {
+    const urls = [app.url, otherUrl]
+    const devices = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => signedIn(urls[index % 2], 'two-processes'))
+    )
+    const ids = devices.map((device) => device.id).sort()
+    const listed = await app.manager.sessions().tagged('two-processes')
+    assert.deepEqual(listed.map((session) => session.id).sort(), ids)
+    assert.deepEqual(await indexed(app, 'two-processes'), ids)
+
+    const current = devices[0]
+    const ended = await app.manager.sessions().destroyTagged('two-processes', {
+      except: current.id,
+    })
+    assert.equal(ended, 19)
+    const other = new Browser(otherUrl)
+    other.cookies = devices[1].browser.cookies
+    assert.deepEqual((await other.get('/all')).json.values, {})
+    assert.deepEqual(await indexed(app, 'two-processes'), [current.id])
+  }).timeout(60000)
+
+  test('one session tagged and written by both processes at once', async ({ assert }) => {
+    const browser = new Browser(app.url)
+    await browser.post('/put', { hits: 0 })
+    const id = (await browser.get('/all')).json.id
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => {
+        const client = new Browser(index % 2 ? otherUrl : app.url)
+        client.cookies = new Map(browser.cookies)
+        return client.get(`/tag/${index % 4 < 2 ? 'first' : 'second'}?count=1`)
+      })
+    )
+    assert.deepEqual(failures(responses), [])
+    assert.deepEqual((await browser.get('/get/hits')).json, { value: 40 })
+    const owners = [
+      ...(await app.manager.sessions().tagged('first')),
+      ...(await app.manager.sessions().tagged('second')),
+    ]
+    assert.deepEqual(
+      owners.map((session) => session.id),
+      [id]
+    )
+  }).timeout(60000)
+})
+
+const HELPER_DRIVERS: Record<string, [Record<string, any>, AppOptions]> = {
+  memory: [{ driver: 'memory' }, {}],
+  redis: [{ driver: 'redis', redisConnection: 'local' }, { providers: ['@adonisjs/redis'] }],
+}
+
+for (const [name, [config, options]] of Object.entries(HELPER_DRIVERS)) {
+  test.group(`session tags: japa sessionTag() helper, ${name} driver`, (group) => {
+    let app: TestApp
+    let client: ApiClient
+    group.each.setup(async () => {
+      ApiClient.clearRequestHandlers()
+      const { redisConnections } = await import('./helpers/redis')
+      app = await setupApp(
+        { ...SESSION_DEFAULTS, ...config },
+        {
+          ...options,
+          redis: options.providers ? redisConnections : undefined,
+          environment: 'test',
+          providers: [...(options.providers || []), '@japa/preset-adonis/TestsProvider'],
+        }
+      )
+      app.Route.get('/devices', async ({ session }) => {
+        const listed = await app.manager.sessions().tagged(session.get('user'))
+        return listed.map((device) => ({ current: device.id === session.sessionId }))
+      })
+      client = new ApiClient(await app.listen(), new Assert())
+      return () => app.close()
+    })
+
+    test('a request can carry a session tagged with a user', async ({ assert }) => {
+      const response = await client.get('/devices').session({ user: 7 }).sessionTag(7)
+      assert.deepEqual(response.body(), [{ current: true }])
+      assert.deepEqual(await app.manager.sessions().tagged(7), [])
+    })
+  })
+}
