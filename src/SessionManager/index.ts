@@ -22,6 +22,9 @@ import { FileDriver } from '../Drivers/File'
 import { FileSweeper } from '../Drivers/FileSweeper'
 import { MemoryDriver } from '../Drivers/Memory'
 import { RedisDriver, RedisConnectionLike } from '../Drivers/Redis'
+import { DatabaseDriver, DatabaseRuntime } from '../Drivers/Database'
+import { DatabaseSweeper } from '../Drivers/Database/sweeper'
+import { dialectFor } from '../Drivers/Database/dialects'
 
 /**
  * Builds a driver for one request; `ctx` is absent for the test client
@@ -47,6 +50,7 @@ export class SessionManager implements SessionManagerContract {
   private extendedDrivers: Map<string, ExtendCallback> = new Map()
   private factory: DriverFactory | null = null
   private fileSweeper: FileSweeper | null = null
+  private database: { runtime: DatabaseRuntime; sweeper: DatabaseSweeper } | null = null
 
   /**
    * The built-in drivers by name. `extend()` under the same name wins.
@@ -55,6 +59,7 @@ export class SessionManager implements SessionManagerContract {
     cookie: () => this.cookieFactory(),
     file: () => this.fileFactory(),
     redis: () => this.redisFactory(),
+    database: () => this.databaseFactory(),
     memory: () => () => new MemoryDriver(this.config.ageMs),
   }
 
@@ -130,10 +135,17 @@ export class SessionManager implements SessionManagerContract {
   }
 
   /**
-   * The file sweeper, when the built-in file driver is configured
+   * The sweeper of expired sessions, when the built-in file or database
+   * driver is configured
    */
-  public sweeper(): FileSweeper | null {
-    if (this.config.driver !== 'file' || this.extendedDrivers.has('file')) {
+  public sweeper(): FileSweeper | DatabaseSweeper | null {
+    if (this.extendedDrivers.has(this.config.driver)) {
+      return null
+    }
+    if (this.config.driver === 'database') {
+      return this.databaseRuntime().sweeper
+    }
+    if (this.config.driver !== 'file') {
       return null
     }
     this.fileSweeper = this.fileSweeper || new FileSweeper(this.fileLocation(), this.config.ageMs)
@@ -213,5 +225,52 @@ export class SessionManager implements SessionManagerContract {
       const connection: RedisConnectionLike = redis.connection(name)
       return new RedisDriver(this.config, connection, ctx ? ctx.logger : logger)
     }
+  }
+
+  private databaseFactory(): DriverFactory {
+    const { runtime, sweeper } = this.databaseRuntime()
+    const options = { ageMs: this.config.ageMs, refreshAfterMs: this.config.refreshAfterMs }
+    const logger = this.application.logger
+    const probability = this.config.gcProbability
+    return (ctx) => {
+      if (probability > 0 && Math.random() < probability) {
+        sweeper.schedule()
+      }
+      return new DatabaseDriver(options, runtime, ctx ? ctx.logger : logger)
+    }
+  }
+
+  /**
+   * The Lucid connection, its dialect's statements and the sweeper, made
+   * once; Lucid closes the connection at shutdown
+   */
+  private databaseRuntime() {
+    if (this.database) {
+      return this.database
+    }
+    const container = this.application.container
+    if (!container.hasBinding('Adonis/Lucid/Database')) {
+      throw InvalidSessionConfigException.lucidNotInstalled()
+    }
+    const Database = container.use('Adonis/Lucid/Database') as any
+    const name = this.config.database.connection || Database.primaryConnectionName
+    if (!name || !Database.manager.has(name)) {
+      throw InvalidSessionConfigException.unknownDatabaseConnection(String(name))
+    }
+    const client = Database.connection(name)
+    const dialect = dialectFor(client.dialect.name)
+    if (!dialect) {
+      throw InvalidSessionConfigException.unsupportedDatabase(name, client.dialect.name)
+    }
+    const runtime = new DatabaseRuntime(client, dialect, {
+      table: this.config.database.table,
+      storeTimeoutMs: this.config.storeTimeoutMs,
+    })
+    const logger = this.application.logger
+    const sweeper = new DatabaseSweeper(runtime, (error: any) => {
+      logger.warn('sweeping expired sessions failed: %s', error && error.message)
+    })
+    this.database = { runtime, sweeper }
+    return this.database
   }
 }
