@@ -1,0 +1,43 @@
+/*
+ * @adonisjs/session
+ *
+ * The database driver on PostgreSQL, MySQL/MariaDB and SQLite
+ */
+
+import { test } from '@japa/runner'
+import { driverContract } from './helpers/contract'
+import { DialectName, TestDatabase } from './helpers/database'
+
+const DIALECTS: DialectName[] = ['pg', 'mysql', 'sqlite']
+
+for (const dialect of DIALECTS) {
+  const database = new TestDatabase(dialect)
+  let migrated: Promise<void> | null = null
+
+  /**
+   * The first app of the dialect creates the table with the migration
+   */
+  async function app() {
+    if (!migrated) {
+      migrated = database.open().then(async () => {
+        const first = await database.app()
+        await database.migrate(first)
+        await first.close()
+      })
+    }
+    await migrated
+    return database.app()
+  }
+
+  driverContract(`database (${dialect})`, {
+    merges: true,
+    setup: app,
+    peek: (_, id) => database.peek(id),
+    expire: (_, id) => database.expire(id),
+    teardown: () => database.close(),
+  })
+}
+
+test.group('database driver: boot', () => {
+  test('placeholder', () => {})
+})
