@@ -17,7 +17,7 @@ for (const dialect of DIALECTS) {
   /**
    * The first app of the dialect creates the table with the migration
    */
-  async function app() {
+  const app = async () => {
     if (!migrated) {
       migrated = database.open().then(async () => {
         const first = await database.app()

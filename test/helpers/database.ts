@@ -105,26 +105,24 @@ export class TestDatabase {
   /**
    * `config/database.js` of a test app using this database
    */
-  public databaseConfig(extra: Record<string, any> = {}) {
+  public databaseConfig(extra: Record<string, any> = {}, name = 'primary', script = '') {
     const migrations = { tableName: `${this.table}_migrations` }
-    const primary = { ...this.config, migrations, ...extra }
-    return `module.exports = ${JSON.stringify(
-      { connection: 'primary', connections: { primary } },
-      null,
-      2
-    )}\n`
+    const connection = { ...this.config, migrations, ...extra }
+    const config = { connection: name, connections: { [name]: connection } }
+    return `module.exports = ${JSON.stringify(config, null, 2)}\n${script}`
   }
 
   /**
    * A test app on the database driver with this table
    */
-  public app(session: Record<string, any> = {}, connection: Record<string, any> = {}) {
+  public app(
+    session: Record<string, any> = {},
+    options: { connection?: Record<string, any>; name?: string; script?: string } = {}
+  ) {
+    const file = this.databaseConfig(options.connection, options.name, options.script)
     return setupApp(
       { ...SESSION_DEFAULTS, driver: 'database', database: { table: this.table }, ...session },
-      {
-        providers: ['@adonisjs/lucid'],
-        files: { 'config/database.js': this.databaseConfig(connection) },
-      }
+      { providers: ['@adonisjs/lucid'], files: { 'config/database.js': file } }
     )
   }
 

@@ -38,7 +38,9 @@ const NO_TABLE = new Set(['42P01', 'ER_NO_SUCH_TABLE'])
 export function describeFailure(error: any, runtime: DatabaseRuntime, label: string) {
   const code = String((error && error.code) || '')
   if (TOO_LARGE.has(code)) {
-    return SessionPayloadTooLargeException.fromDatabase(runtime.options.table, error.message)
+    // knex puts the statement before the database's own message
+    const reason = String(error.message).split(' - ').pop()!
+    return SessionPayloadTooLargeException.fromDatabase(runtime.options.table, reason)
   }
   if (NO_TABLE.has(code) || /no such table/.test(String(error && error.message))) {
     return SessionRuntimeException.missingSessionTable(runtime.options.table, runtime.name)
