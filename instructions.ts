@@ -76,6 +76,7 @@ const DRIVERS = [
   { name: 'cookie', message: 'cookie', hint: 'encrypted cookie in the browser, no server storage' },
   { name: 'file', message: 'file', hint: 'one file per session in tmp/sessions' },
   { name: 'redis', message: 'redis', hint: 'Redis, through @adonisjs/redis' },
+  { name: 'database', message: 'database', hint: 'a SQL table, through @adonisjs/lucid' },
 ] as const
 
 type Driver = (typeof DRIVERS)[number]['name']
@@ -105,6 +106,9 @@ export default async function instructions(
 
   if (driver === 'redis') {
     checkRedisSetup(projectRoot, sink)
+  }
+  if (driver === 'database') {
+    printDatabaseSteps(projectRoot, sink)
   }
   printEnvValidationRule(projectRoot, sink)
 }
@@ -256,6 +260,23 @@ function checkRedisSetup(projectRoot: string, sink: Sink) {
     .add(
       'Sessions use the "local" connection of config/redis.ts ("redisConnection" in config/session.ts)'
     )
+    .render()
+}
+
+/**
+ * The database driver needs "@adonisjs/lucid" and the sessions table: says
+ * what to run; installs and runs nothing
+ */
+function printDatabaseSteps(projectRoot: string, sink: Sink) {
+  const steps = sink.instructions().heading('The database driver needs @adonisjs/lucid and a table')
+  if (!isInstalled(projectRoot, '@adonisjs/lucid')) {
+    steps
+      .add(`Install it: ${sink.logger.colors.cyan('npm i @adonisjs/lucid@18')}`)
+      .add(`Configure it: ${sink.logger.colors.cyan('node ace configure @adonisjs/lucid')}`)
+  }
+  steps
+    .add(`Write the migration: ${sink.logger.colors.cyan('node ace make:session-table')}`)
+    .add(`Create the table: ${sink.logger.colors.cyan('node ace migration:run')}`)
     .render()
 }
 
