@@ -51,6 +51,7 @@ export ENV_PATH="$EXAMPLE/.env"
 
 if [[ "$SESSION_DRIVER" == "database" ]]; then
   echo "[start] creating the sessions table (node ace migration:run)" >&2
+  mkdir -p tmp
   node ace migration:run --force >&2
 fi
 node server.js &
