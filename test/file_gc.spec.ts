@@ -311,7 +311,10 @@ test.group('ace session:gc', (group) => {
     const instructions = readFileSync(join(__dirname, '..', 'instructions.ts'), 'utf-8')
     assert.include(instructions, `'@adonisjs/session/build/commands'`)
     const { default: commands } = await import('../commands')
-    assert.deepEqual(commands, ['@adonisjs/session/build/commands/SessionGc'])
+    assert.deepEqual(commands, [
+      '@adonisjs/session/build/commands/SessionGc',
+      '@adonisjs/session/build/commands/MakeSessionTable',
+    ])
     assert.equal(SessionGc.commandName, 'session:gc')
     assert.deepEqual(SessionGc.settings, { loadApp: true })
   })
