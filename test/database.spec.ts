@@ -4,7 +4,6 @@
  * The database driver on PostgreSQL, MySQL/MariaDB and SQLite
  */
 
-import { test } from '@japa/runner'
 import { driverContract } from './helpers/contract'
 import { DialectName, TestDatabase } from './helpers/database'
 
@@ -37,7 +36,3 @@ for (const dialect of DIALECTS) {
     teardown: () => database.close(),
   })
 }
-
-test.group('database driver: boot', () => {
-  test('placeholder', () => {})
-})
