@@ -75,8 +75,8 @@ interface Sink {
 const DRIVERS = [
   { name: 'cookie', message: 'cookie', hint: 'encrypted cookie in the browser, no server storage' },
   { name: 'file', message: 'file', hint: 'one file per session in tmp/sessions' },
-  { name: 'redis', message: 'redis', hint: 'Redis, through @adonisjs/redis' },
-  { name: 'database', message: 'database', hint: 'a SQL table, through @adonisjs/lucid' },
+  { name: 'redis', message: 'redis', hint: 'Redis, through @adonisjs/redis 7' },
+  { name: 'database', message: 'database', hint: 'a SQL table, through @adonisjs/lucid 18' },
 ] as const
 
 type Driver = (typeof DRIVERS)[number]['name']
@@ -96,7 +96,7 @@ export default async function instructions(
 ) {
   const driver = await chooseDriver(projectRoot, sink)
 
-  createConfigFile(projectRoot, app, sink)
+  const createdConfig = createConfigFile(projectRoot, app, sink)
   defineEnvVariable(projectRoot, '.env', driver, sink)
   if (existsSync(join(projectRoot, '.env.example'))) {
     defineEnvVariable(projectRoot, '.env.example', driver, sink)
@@ -111,6 +111,7 @@ export default async function instructions(
     printDatabaseSteps(projectRoot, sink)
   }
   printEnvValidationRule(projectRoot, sink)
+  printSummary(createdConfig, driver, sink)
 }
 
 /**
@@ -165,9 +166,9 @@ function readEnvValue(projectRoot: string, fileName: string, sink: Sink) {
 
 /**
  * Copies "templates/session.txt" to "config/session.ts" unless the
- * application already has that file
+ * application already has that file. Returns whether it was created.
  */
-function createConfigFile(projectRoot: string, app: ApplicationContract, sink: Sink) {
+function createConfigFile(projectRoot: string, app: ApplicationContract, sink: Sink): boolean {
   const configDirectory = app.directoriesMap.get('config') || 'config'
   const destination = join(configDirectory, 'session.ts')
   const config = new sink.files.TemplateLiteralFile(
@@ -178,11 +179,12 @@ function createConfigFile(projectRoot: string, app: ApplicationContract, sink: S
 
   if (config.exists()) {
     sink.logger.action('create').skipped(destination, 'already exists')
-    return
+    return false
   }
 
   config.apply({}).commit()
   sink.logger.action('create').succeeded(destination)
+  return true
 }
 
 /**
@@ -307,5 +309,24 @@ function printEnvValidationRule(projectRoot: string, sink: Sink) {
     .heading('Validate the session environment variable')
     .add('Open "env.ts" and add this rule inside "Env.rules({ ... })":')
     .add(sink.logger.colors.cyan(`${ENV_KEY}: Env.schema.string(),`))
+    .render()
+}
+
+/**
+ * Says what configure did, in the terminal: the package declares no
+ * "instructionsMd", whose "where to display instructions" prompt would stop
+ * a configure run without a terminal before ace regenerates its manifest
+ */
+function printSummary(createdConfig: boolean, driver: string, sink: Sink) {
+  const configLine = createdConfig
+    ? 'Created "config/session.ts"'
+    : 'Kept your "config/session.ts" as it was (a config written for 6.4 works unchanged)'
+
+  sink
+    .instructions()
+    .heading('Sessions are configured')
+    .add(configLine)
+    .add(`Driver: ${driver} (${ENV_KEY} in .env)`)
+    .add(`Expired session files: ${sink.logger.colors.cyan('node ace session:gc')}`)
     .render()
 }

@@ -5,6 +5,7 @@
  */
 
 declare module '@ioc:Adonis/Addons/Session' {
+  import { IncomingMessage } from 'http'
   import { CookieOptions } from '@ioc:Adonis/Core/Response'
   import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
   import { ApplicationContract } from '@ioc:Adonis/Core/Application'
@@ -112,18 +113,11 @@ declare module '@ioc:Adonis/Addons/Session' {
 
   /**
    * Computes the values to store from the values currently stored (`null`
-   * when there are none). Returning `null` deletes the record.
-   *
-   * `fromRead`, when present, is a shortcut for a driver that knows the
-   * store still holds what its `read` returned to this request: given that
-   * very object, it returns the values to store without replaying the
-   * request's changes, or `undefined` when it cannot vouch for the object
-   * (the driver then calls the updater with the stored values as usual).
+   * when there are none). Returning `null` deletes the record. A driver may
+   * call it more than once (again after a concurrent write), so it must not
+   * change its argument or anything else.
    */
-  export type SessionUpdater = {
-    (current: Record<string, any> | null): Record<string, any> | null
-    fromRead?: (read: Record<string, any>) => Record<string, any> | null | undefined
-  }
+  export type SessionUpdater = (current: Record<string, any> | null) => Record<string, any> | null
 
   /**
    * The contract every session driver implements. A new driver instance is
@@ -149,8 +143,10 @@ declare module '@ioc:Adonis/Addons/Session' {
 
   /**
    * The callback given to `Session.extend`. Invoked once per request that
-   * uses the driver. `config` is the value of `config/session.ts` under the
-   * driver's name.
+   * uses the driver, and for each request of the Japa api-client helpers
+   * (with a context describing the test request). `config` is exactly the
+   * value of `config/session.ts` under the driver's name (`{}` when there
+   * is none); the whole session config is `manager.config`.
    */
   export type ExtendCallback = (
     manager: SessionManagerContract,
@@ -311,6 +307,13 @@ declare module '@ioc:Adonis/Addons/Session' {
     flash(key: string, value: AllowedSessionValues): void
 
     /**
+     * A flash message for the current request only: its templates and
+     * `flashMessages` see it, it is never stored
+     */
+    flashNow(values: { [key: string]: AllowedSessionValues }): void
+    flashNow(key: string, value: AllowedSessionValues): void
+
+    /**
      * Flash the request body (minus the `dontFlash` fields)
      */
     flashAll(): void
@@ -339,6 +342,73 @@ declare module '@ioc:Adonis/Addons/Session' {
      * Flash again the previous request's messages except the given keys
      */
     reflashExcept(keys: string[]): void
+  }
+
+  /**
+   * The reading half of a store: what a read-only session hands out
+   */
+  export type ReadonlyStoreContract = Pick<
+    StoreContract,
+    'isEmpty' | 'get' | 'has' | 'all' | 'toObject' | 'toJSON'
+  >
+
+  /**
+   * The session of a WebSocket connection, from `Session.readonly(request)`:
+   * what one store read found. Its mutation methods exist only to raise
+   * `E_RUNTIME_EXCEPTION` (readonly) for untyped callers.
+   */
+  export interface ReadonlySessionContract {
+    /**
+     * Always true
+     */
+    readonly readonly: true
+
+    /**
+     * Always true: the store was read before the session was handed out
+     */
+    readonly initiated: true
+
+    /**
+     * True when the request carried no valid session id cookie: the session
+     * is empty and its id is stored nowhere
+     */
+    readonly fresh: boolean
+
+    /**
+     * The session id, as HTTP requests of the same browser see it
+     */
+    readonly sessionId: string
+
+    /**
+     * Flash messages waiting for the next HTTP request; reading them here
+     * does not consume them
+     */
+    readonly flashMessages: ReadonlyStoreContract
+
+    has(key: string): boolean
+    get(key: string, defaultValue?: any): any
+    all(): any
+  }
+
+  /**
+   * What templates rendered during a request get from the session (with
+   * `@adonisjs/view`), next to the `@flashMessage`, `@error` and
+   * `@inputError` tags
+   */
+  export interface SessionViewLocals {
+    /**
+     * The flash messages of the previous request, and those of `flashNow`
+     */
+    flashMessages: StoreContract
+    /**
+     * Read-only access to the session values
+     */
+    session: Pick<SessionContract, 'get' | 'has' | 'all'>
+    /**
+     * The flashed input of a form field (dot paths for nested fields), or
+     * `defaultValue`
+     */
+    old(field: string, defaultValue?: any): any
   }
 
   /**
@@ -382,10 +452,43 @@ declare module '@ioc:Adonis/Addons/Session' {
   }
 
   /**
+   * Deletes the file driver's expired sessions (`node ace session:gc`)
+   */
+  export interface SessionSweeperContract {
+    /**
+     * Delete every expired session file; resolves with the number deleted
+     */
+    sweep(): Promise<number>
+  }
+
+  /**
    * The session manager, bound to `Adonis/Addons/Session`
    */
   export interface SessionManagerContract {
     application: ApplicationContract
+
+    /**
+     * `config/session.ts`, validated and normalised at boot (defaults
+     * applied), the whole config an extension may read
+     */
+    readonly config: SessionConfig
+
+    /**
+     * Resolve the configured driver now, raising its config errors. The
+     * provider calls it once the app is ready.
+     */
+    validateDriver(): void
+
+    /**
+     * The sweeper of the built-in file driver, or null for other drivers
+     */
+    sweeper(): SessionSweeperContract | null
+
+    /**
+     * Stop what the drivers share (the file worker, pending listeners). The
+     * provider calls it when the app shuts down.
+     */
+    close(): Promise<void>
 
     /**
      * True when sessions are enabled in `config/session.ts`
@@ -393,14 +496,22 @@ declare module '@ioc:Adonis/Addons/Session' {
     isEnabled(): boolean
 
     /**
-     * A session client for tests
+     * A session client for tests, storing through the configured driver.
+     * `ctx` is the context a custom driver's callback receives.
      */
-    client(): SessionClientContract
+    client(ctx?: HttpContextContract): SessionClientContract
 
     /**
      * The session of one HTTP request
      */
     create(ctx: HttpContextContract): SessionContract
+
+    /**
+     * The read-only session of a WebSocket connection: pass the request of
+     * the HTTP server's `upgrade` event, or socket.io's `socket.request`.
+     * Rejects only when the store is unavailable.
+     */
+    readonly(request: IncomingMessage): Promise<ReadonlySessionContract>
 
     /**
      * Add a driver, or replace a built-in one

@@ -320,7 +320,7 @@ function collectMeta(settings) {
     machine: machineDescription(),
     ours: standIn
       ? `@adonisjs/session@${tarballPkg.version} (stand-in)`
-      : `this repo packed (npm pack), @adonisjs/session@${tarballPkg.version}`,
+      : `this repo packed (npm pack), ${tarballPkg.name}@${tarballPkg.version} as @adonisjs/session`,
     oursVersion: tarballPkg.version,
     original: '@adonisjs/session@6.4.0 from npm',
     wrk,

@@ -13,7 +13,7 @@ export default class SessionGc extends BaseCommand {
   public static settings = { loadApp: true }
 
   public async run() {
-    const manager = this.application.container.use('Adonis/Addons/Session') as any
+    const manager = this.application.container.use('Adonis/Addons/Session')
     const sweeper = manager.sweeper()
     if (!sweeper) {
       this.logger.info(
@@ -23,7 +23,7 @@ export default class SessionGc extends BaseCommand {
     }
     const deleted = await sweeper.sweep()
     if (manager.config.driver === 'database') {
-      const table = manager.config.database.table
+      const table = manager.config.database?.table || 'sessions'
       this.logger.success(`Deleted ${deleted} expired session row(s) from table "${table}"`)
       return
     }

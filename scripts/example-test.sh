@@ -2,7 +2,9 @@
 # Tests the example app (example/) against this repository's package,
 # installed from its npm tarball:
 #
-#   1. functional tests: Japa + api-client session helpers, memory driver
+#   1. functional tests: Japa + api-client session helpers, memory driver,
+#      and in example/extension-app on the docs' Session.extend('memory')
+#      driver (same node_modules, a free port)
 #   2. browser tests: headless Debian chromium (playwright-core) against the
 #      app served with the cookie and file drivers, and redis when Redis
 #      answers at REDIS_HOST:REDIS_PORT (127.0.0.1:6379 by default)
@@ -25,9 +27,7 @@ fail_setup() {
   exit 1
 }
 
-if [[ ! -d "$ROOT/node_modules" ]]; then
-  (cd "$ROOT" && npm ci --no-audit --no-fund) || fail_setup "npm ci failed at the repo root"
-fi
+bash "$ROOT/scripts/install-deps.sh" || fail_setup "npm ci failed at the repo root"
 bash "$EXAMPLE/scripts/setup.sh" || fail_setup "could not pack and install the package into example/"
 
 if [[ ! -x /usr/bin/chromium && -z "${CHROMIUM_PATH:-}" ]]; then
@@ -40,7 +40,8 @@ if [[ ! -x /usr/bin/chromium && -z "${CHROMIUM_PATH:-}" ]]; then
   fi
 fi
 
-# Runs one Japa invocation and adds its counts to the totals
+# Runs one Japa invocation and adds its counts to the totals; in example/
+# unless JAPA_APP names another app directory
 run_japa() {
   local label="$1"
   shift
@@ -48,7 +49,7 @@ run_japa() {
   echo "=== $label"
   local log
   log="$(mktemp)"
-  (cd "$EXAMPLE" && timeout 600 "$@") 2>&1 | tee "$log"
+  (cd "${JAPA_APP:-$EXAMPLE}" && timeout 600 "$@") 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
   local summary
   summary="$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^Tests *:' | tail -n 1)"
@@ -65,6 +66,8 @@ run_japa() {
 }
 
 run_japa "functional (memory driver)" node ace test functional
+JAPA_APP="$EXAMPLE/extension-app" run_japa "extension-app functional (the docs' extend('memory') driver)" \
+  env PORT="$(node "$EXAMPLE/scripts/free-port.js")" node ace test functional
 run_japa "browser, cookie driver" env E2E_SESSION_DRIVER=cookie node ace test browser
 run_japa "browser, file driver" env E2E_SESSION_DRIVER=file node ace test browser
 if node "$EXAMPLE/scripts/wait-for-port.js" "$REDIS_HOST" "$REDIS_PORT" 1000; then

@@ -17,7 +17,7 @@ NAME="$(node -p "const p = require('./package.json'); p.name.replace('@', '').re
 TARBALL="$DEST/$NAME"
 
 # Everything that ends up in the tarball comes from these paths
-SOURCES=(adonis-typings commands config providers src templates instructions.ts instructions.md
+SOURCES=(adonis-typings commands config providers src templates instructions.ts
   package.json tsconfig.json scripts/copy-assets.js)
 EXISTING=()
 for path in "${SOURCES[@]}"; do
@@ -30,10 +30,7 @@ if [[ -f "$TARBALL" && -z "$(find "${EXISTING[@]}" -newer "$TARBALL" -print -qui
   exit 0
 fi
 
-if [[ ! -d node_modules ]]; then
-  echo "pack: installing the package's dev dependencies (npm ci)" >&2
-  npm ci --no-audit --no-fund >&2
-fi
+bash scripts/install-deps.sh
 
 echo "pack: building and packing $NAME" >&2
 npm pack --pack-destination "$DEST" >&2

@@ -27,10 +27,7 @@ case "$SESSION_DRIVER" in
     ;;
 esac
 
-if [[ ! -d "$ROOT/node_modules" ]]; then
-  echo "[start] installing the package's dependencies (npm ci)" >&2
-  (cd "$ROOT" && npm ci --no-audit --no-fund)
-fi
+bash "$ROOT/scripts/install-deps.sh"
 
 bash "$EXAMPLE/scripts/setup.sh" --build
 

@@ -14,19 +14,49 @@ import { SessionCookieTooLargeException } from './errors'
 import { isPlainObject } from './Store'
 import { isValidSessionId } from './SessionId'
 import { DataCookieCipher, stringify } from './DataCipher'
+import { InputLeaf, inputLeaves, takeLargest, withoutLeaves } from './flashInput'
+import { FLASH_KEY } from './Store/mutations'
 
 /**
- * Browsers drop a cookie whose name, value and attributes pass this size
+ * Browsers (Chromium, Firefox) drop a cookie whose name and value together
+ * pass this many bytes; its attributes are limited separately
  */
 export const COOKIE_SIZE_LIMIT = 4096
 
 /**
- * Key inside the encrypted data cookie holding its expiry (epoch ms). Lets
- * the server refuse a replayed old cookie and know when to re-issue it.
+ * The bytes of a cookie that count against `COOKIE_SIZE_LIMIT`: its name
+ * and its value as sent in the header
  */
-const EXPIRES_AT_KEY = '__expires_at__'
+export function cookieSize(name: string, encodedValue: string): number {
+  return Buffer.byteLength(name) + Buffer.byteLength(encodedValue)
+}
 
-type DecryptedData = { json: string; expiresAt: number }
+/**
+ * Key that data cookies written by 6.5.0 carry among the values, holding
+ * their expiry (epoch ms). Today the expiry travels in the framework's
+ * envelope only; the key is still read, and removed, so those cookies keep
+ * their expiry and never show it as a value.
+ */
+const LEGACY_EXPIRES_AT_KEY = '__expires_at__'
+
+/**
+ * How far apart the legacy key and the envelope's expiry may be for the key
+ * to be that marker: both were computed in the same write, milliseconds
+ * apart. A value an app stores under that name now is left alone.
+ */
+const LEGACY_MARKER_TOLERANCE_MS = 1000
+
+/**
+ * A decrypted data cookie: the values' JSON and when it expires. `cacheable`
+ * is false when that expiry is a guess (see `toEntry`).
+ */
+type DecryptedData = { json: string; expiresAt: number; cacheable?: boolean }
+
+/**
+ * An encrypted data cookie: its `e:` value, that value as sent in the
+ * header, what it holds and its size as browsers count it
+ */
+type SealedData = { raw: string; value: string; json: string; expiresAt: number; size: number }
 
 /**
  * The session's cookies: the signed id cookie and the cookie driver's
@@ -48,6 +78,11 @@ export class SessionCookies {
     sizeCalculation: (entry, key) => entry.json.length + key.length,
   })
   private clearOptions: SerializeOptions & { expires: Date }
+
+  /**
+   * The bytes of name and value browsers keep for one cookie
+   */
+  public readonly sizeLimit = COOKIE_SIZE_LIMIT
 
   /**
    * What follows `name=value` in a data cookie's header (`; Max-Age=...;
@@ -153,14 +188,15 @@ export class SessionCookies {
     }
 
     const key = `${sessionId}:${raw}`
-    let entry = this.decrypted.get(key)
+    let entry: DecryptedData | null | undefined = this.decrypted.get(key)
     if (entry === undefined) {
-      const message = this.encryption.decrypt(raw.slice(2), sessionId)
-      if (!isPlainObject(message)) {
+      entry = this.decrypt(sessionId, raw.slice(2))
+      if (entry === null) {
         return null
       }
-      entry = this.toEntry(message)
-      this.decrypted.set(key, entry)
+      if (entry.cacheable !== false) {
+        this.decrypted.set(key, entry)
+      }
     }
 
     if (entry.expiresAt <= Date.now()) {
@@ -171,51 +207,53 @@ export class SessionCookies {
 
   /**
    * Data cookie values decrypted elsewhere (the Japa cookie serializer),
-   * without the expiry marker, or null once expired
+   * without the legacy expiry marker, or null once it has expired
    */
   public withoutExpiry(message: Record<string, any>): Record<string, any> | null {
-    const entry = this.toEntry(message)
+    const entry = this.toEntry(message, undefined)
     return entry.expiresAt > Date.now() ? JSON.parse(entry.json) : null
   }
 
   /**
-   * The `e:` value of a data cookie holding the values
+   * The `e:` value of a data cookie holding exactly the values; the expiry
+   * is the envelope's, which `Encryption.decrypt` enforces
    */
   public encryptData(sessionId: string, values: Record<string, any>): string {
-    const expiresAt = Date.now() + this.config.ageMs
-    const json = JSON.stringify(values)
-    let raw: string
-    if (this.cipher) {
-      raw = `e:${this.cipher.encryptJson(
-        withExpiry(values, json, expiresAt),
-        this.config.ageMs,
-        sessionId
-      )}`
-    } else {
-      const payload = { ...values, [EXPIRES_AT_KEY]: expiresAt }
-      raw = `e:${this.encryption.encrypt(payload, this.config.ageMs, sessionId)}`
-    }
-
-    /**
-     * The browser sends this exact string back with its next request: what
-     * it holds is known already, no need to decrypt it then
-     */
-    this.decrypted.set(`${sessionId}:${raw}`, { json, expiresAt })
-    return raw
+    const sealed = this.seal(sessionId, values)
+    this.remember(sessionId, sealed)
+    return sealed.raw
   }
 
   /**
-   * Send the data cookie. Refuses, before writing anything, a cookie that
-   * browsers would silently drop.
+   * Send the data cookie, and return the paths of the flashed input left
+   * out of it. When the cookie would be over what browsers keep, flashed
+   * input (the `flashInput` keys of the flash messages) is left out, the
+   * largest values first, until it fits; if it still does not, nothing is
+   * sent and the request fails.
    */
-  public writeData(response: ResponseContract, sessionId: string, values: Record<string, any>) {
-    const value = encodeURIComponent(this.encryptData(sessionId, values))
-    const header = `${sessionId}=${value}${this.dataAttributes}`
-    const size = Buffer.byteLength(header)
-    if (size > COOKIE_SIZE_LIMIT) {
-      throw SessionCookieTooLargeException.create(sessionId, size, COOKIE_SIZE_LIMIT)
+  public writeData(
+    response: ResponseContract,
+    sessionId: string,
+    values: Record<string, any>,
+    flashInput: string[] = []
+  ): string[] {
+    let sealed = this.seal(sessionId, values)
+    const leaves = sealed.size > COOKIE_SIZE_LIMIT ? inputLeaves(values[FLASH_KEY], flashInput) : []
+    const dropped: InputLeaf[] = []
+    while (sealed.size > COOKIE_SIZE_LIMIT && leaves.length) {
+      /**
+       * Base64 makes 4 bytes of every 3 encrypted: leave out about enough
+       * at once, then measure again
+       */
+      dropped.push(...takeLargest(leaves, ((sealed.size - COOKIE_SIZE_LIMIT) * 3) / 4))
+      sealed = this.seal(sessionId, withoutLeaves(values, dropped))
     }
-    response.append('set-cookie', header)
+    if (sealed.size > COOKIE_SIZE_LIMIT) {
+      throw SessionCookieTooLargeException.create(sessionId, sealed.size, COOKIE_SIZE_LIMIT)
+    }
+    this.remember(sessionId, sealed)
+    response.append('set-cookie', `${sessionId}=${sealed.value}${this.dataAttributes}`)
+    return dropped.map((leaf) => leaf.path.join('.'))
   }
 
   /**
@@ -226,31 +264,76 @@ export class SessionCookies {
   }
 
   /**
-   * A cookie written by 6.4 has no expiry inside: it is accepted until
-   * `legacyExpiresAt` at the latest, and reported as due for a refresh so
-   * that the request re-issues it with an expiry
+   * Encrypt the values into a data cookie value, measured as browsers do
    */
-  private toEntry(message: Record<string, any>): DecryptedData {
-    const { [EXPIRES_AT_KEY]: expiresAt, ...values } = message
-    const known = typeof expiresAt === 'number' && Number.isFinite(expiresAt)
-    const dueForRefresh = Date.now() + this.config.ageMs - this.config.refreshAfterMs - 1
-    return {
-      json: JSON.stringify(values),
-      expiresAt: known ? expiresAt : Math.min(this.legacyExpiresAt, dueForRefresh),
-    }
+  private seal(sessionId: string, values: Record<string, any>): SealedData {
+    const expiresAt = Date.now() + this.config.ageMs
+    const json = stringify(values)
+    const raw = this.cipher
+      ? `e:${this.cipher.encryptJson(json, expiresAt, sessionId)}`
+      : `e:${this.encryption.encrypt(values, this.config.ageMs, sessionId)}`
+    const value = encodeURIComponent(raw)
+    return { raw, value, json, expiresAt, size: cookieSize(sessionId, value) }
   }
-}
 
-/**
- * The JSON of the values with the expiry marker as their last key, as
- * `JSON.stringify({ ...values, [EXPIRES_AT_KEY]: expiresAt })` writes it,
- * made from the values' JSON instead of a second serialisation. Values that
- * hold the marker or a `toJSON` of their own go the long way.
- */
-function withExpiry(values: Record<string, any>, json: string, expiresAt: number): string {
-  if (EXPIRES_AT_KEY in values || typeof values.toJSON === 'function') {
-    return stringify({ ...values, [EXPIRES_AT_KEY]: expiresAt })
+  /**
+   * The browser sends this exact string back with its next request: what
+   * it holds is known already, no need to decrypt it then
+   */
+  private remember(sessionId: string, { raw, json, expiresAt }: SealedData) {
+    this.decrypted.set(`${sessionId}:${raw}`, { json, expiresAt })
   }
-  const marker = `"${EXPIRES_AT_KEY}":${expiresAt}}`
-  return json === '{}' ? `{${marker}` : `${json.slice(0, -1)},${marker}`
+
+  /**
+   * Decrypt a data cookie value, with our cipher when the app's Encryption
+   * is the framework's (it also gives the envelope's expiry), else with the
+   * app's Encryption (which enforces that expiry without telling it)
+   */
+  private decrypt(sessionId: string, value: string): DecryptedData | null {
+    if (this.cipher) {
+      const opened = this.cipher.decrypt(value, sessionId)
+      return opened && isPlainObject(opened.message)
+        ? this.toEntry(opened.message, opened.expiresAt)
+        : null
+    }
+    const message = this.encryption.decrypt(value, sessionId)
+    return isPlainObject(message) ? this.toEntry(message, undefined) : null
+  }
+
+  /**
+   * The values and expiry of a decrypted cookie. `envelopeExpiresAt` is the
+   * envelope's expiry, null when it has none (a 6.4 cookie) and undefined
+   * when unknown (decrypted by the app's Encryption).
+   *
+   * A 6.5.0 cookie keeps the expiry of its legacy marker. A 6.4 cookie is
+   * accepted until `legacyExpiresAt` at the latest and reported as due for
+   * a refresh, so that the request re-issues it with an expiry. A cookie of
+   * unknown expiry is reported as due for a refresh too, and not cached,
+   * since its real expiry may come sooner.
+   */
+  private toEntry(
+    message: Record<string, any>,
+    envelopeExpiresAt: number | null | undefined
+  ): DecryptedData {
+    const marker = message[LEGACY_EXPIRES_AT_KEY]
+    const isMarker =
+      typeof marker === 'number' &&
+      Number.isFinite(marker) &&
+      (typeof envelopeExpiresAt !== 'number' ||
+        Math.abs(marker - envelopeExpiresAt) <= LEGACY_MARKER_TOLERANCE_MS)
+    if (isMarker) {
+      const values = { ...message }
+      delete values[LEGACY_EXPIRES_AT_KEY]
+      const expiresAt = Math.min(marker, envelopeExpiresAt ?? Infinity)
+      return { json: stringify(values), expiresAt }
+    }
+    if (typeof envelopeExpiresAt === 'number') {
+      return { json: stringify(message), expiresAt: envelopeExpiresAt }
+    }
+    const dueForRefresh = Date.now() + this.config.ageMs - this.config.refreshAfterMs - 1
+    if (envelopeExpiresAt === null) {
+      return { json: stringify(message), expiresAt: Math.min(this.legacyExpiresAt, dueForRefresh) }
+    }
+    return { json: stringify(message), expiresAt: dueForRefresh, cacheable: false }
+  }
 }

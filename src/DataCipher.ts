@@ -4,8 +4,15 @@
 
 /// <reference path="../adonis-typings/index.ts" />
 
-import { createCipheriv, createHash, createHmac, randomFillSync } from 'crypto'
-import { safeStringify } from '@poppinss/utils'
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomFillSync,
+  timingSafeEqual,
+} from 'crypto'
+import { safeParse, safeStringify } from '@poppinss/utils'
 import { EncryptionContract } from '@ioc:Adonis/Core/Encryption'
 
 /**
@@ -22,15 +29,23 @@ const IV_BYTES = 12
 const POOL_SIZE = IV_BYTES * 256
 
 /**
+ * A decrypted envelope: the message and its expiry (epoch ms), null when
+ * the envelope has none (6.4's data cookies)
+ */
+export type OpenedEnvelope = { message: unknown; expiresAt: number | null }
+
+/**
  * Encrypts data cookies exactly as the framework's `Encryption.encrypt` does
  * (AES-256-CBC under the SHA-256 of the app key, a 16-character IV, the
  * `{ message, purpose, expiryDate }` envelope, an HMAC-SHA256 over
  * `cipher.iv`, all base64url), so `Encryption.decrypt` and 6.4 read its
  * output. It only skips the framework's per-call overhead (a random read per
  * IV, a JSON replacer, regex-based base64url), which is most of the cost of
- * a cookie write. `create` checks the round trip against the app's own
- * Encryption and returns null when it does not hold (a replaced Encryption
- * binding, say); the caller then keeps using the framework's encrypt.
+ * a cookie write. It decrypts with the same checks as `Encryption.decrypt`,
+ * and also returns the envelope's expiry, which the framework keeps to
+ * itself. `create` checks both round trips against the app's own Encryption
+ * and returns null when they do not hold (a replaced Encryption binding,
+ * say); the caller then keeps using the framework's encrypt and decrypt.
  */
 export class DataCookieCipher {
   private pool = Buffer.alloc(0)
@@ -45,32 +60,60 @@ export class DataCookieCipher {
       return null
     }
     const cipher = new DataCookieCipher(createHash('sha256').update(appKey).digest())
+    const purpose = 'session-cipher-check'
     const probe = { check: randomFillSync(Buffer.alloc(8)).toString('hex') }
     try {
       const decrypted = encryption.decrypt<{ check: string }>(
-        cipher.encryptJson(JSON.stringify(probe), 60_000, 'session-cipher-check'),
-        'session-cipher-check'
+        cipher.encryptJson(JSON.stringify(probe), Date.now() + 60_000, purpose),
+        purpose
       )
-      return decrypted?.check === probe.check ? cipher : null
+      const opened = cipher.decrypt(encryption.encrypt(probe, 60_000, purpose), purpose)
+      const readsFramework = (opened?.message as any)?.check === probe.check && !!opened?.expiresAt
+      return decrypted?.check === probe.check && readsFramework ? cipher : null
     } catch {
       return null
     }
   }
 
   /**
-   * Encrypt a message given as JSON text. The envelope is assembled as
-   * text too, key for key what `JSON.stringify` makes of the framework's
-   * `{ message, purpose, expiryDate }`.
+   * Encrypt a message given as JSON text, valid until `expiresAt` (epoch
+   * ms). The envelope is assembled as text too, key for key what
+   * `JSON.stringify` makes of the framework's `{ message, purpose, expiryDate }`.
    */
-  public encryptJson(messageJson: string, expiresInMs: number, purpose: string): string {
+  public encryptJson(messageJson: string, expiresAt: number, purpose: string): string {
     const iv = this.nextIv()
     const envelope = `{"message":${messageJson},"purpose":${JSON.stringify(
       purpose
-    )},"expiryDate":"${this.expiryDate(Date.now() + expiresInMs)}"}`
+    )},"expiryDate":"${this.expiryDate(expiresAt)}"}`
     const cipher = createCipheriv('aes-256-cbc', this.key, iv)
     const encrypted = Buffer.concat([cipher.update(envelope, 'utf-8'), cipher.final()])
     const body = `${encrypted.toString('base64url')}.${Buffer.from(iv).toString('base64url')}`
     return `${body}.${createHmac('sha256', this.key).update(body).digest('base64url')}`
+  }
+
+  /**
+   * The message and expiry of a value the framework's format encrypted, or
+   * null where `Encryption.decrypt` gives null: a bad HMAC, another
+   * purpose, an expired envelope or an unreadable one
+   */
+  public decrypt(value: string, purpose: string): OpenedEnvelope | null {
+    const [encrypted, iv, hmac] = value.split('.')
+    if (!encrypted || !iv || !hmac || !this.signedBy(`${encrypted}.${iv}`, hmac)) {
+      return null
+    }
+    try {
+      const decipher = createDecipheriv('aes-256-cbc', this.key, Buffer.from(iv, 'base64url'))
+      const text = decipher.update(Buffer.from(encrypted, 'base64url'), undefined, 'utf8')
+      return openEnvelope(safeParse(text + decipher.final('utf8')), purpose)
+    } catch {
+      return null
+    }
+  }
+
+  private signedBy(body: string, hmac: string): boolean {
+    const expected = Buffer.from(createHmac('sha256', this.key).update(body).digest('base64url'))
+    const given = Buffer.from(hmac)
+    return expected.length === given.length && timingSafeEqual(expected, given)
   }
 
   /**
@@ -95,6 +138,24 @@ export class DataCookieCipher {
     this.offset += IV_BYTES
     return iv
   }
+}
+
+/**
+ * The checks of the framework's MessageBuilder.verify on a parsed envelope,
+ * keeping its expiry
+ */
+function openEnvelope(envelope: any, purpose: string): OpenedEnvelope | null {
+  if (!envelope || typeof envelope !== 'object' || !envelope.message) {
+    return null
+  }
+  if (envelope.purpose !== purpose) {
+    return null
+  }
+  if (!envelope.expiryDate) {
+    return { message: envelope.message, expiresAt: null }
+  }
+  const expiresAt = new Date(envelope.expiryDate).getTime()
+  return expiresAt >= Date.now() ? { message: envelope.message, expiresAt } : null
 }
 
 /**

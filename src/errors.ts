@@ -22,6 +22,10 @@ export class InvalidSessionDriverException extends Exception {
       this.code
     )
   }
+
+  public static needsHttpContext(driver: string) {
+    return new this(`The ${driver} session driver needs an HTTP context`, 500, this.code)
+  }
 }
 
 /**
@@ -64,7 +68,7 @@ export class InvalidSessionConfigException extends Exception {
 
   public static redisNotInstalled() {
     return new this(
-      'Install and configure "@adonisjs/redis" to use the redis driver for sessions (npm i @adonisjs/redis, then node ace configure @adonisjs/redis)',
+      'Install and configure "@adonisjs/redis" to use the redis driver for sessions (npm i @adonisjs/redis@7, then node ace configure @adonisjs/redis)',
       500,
       this.code
     )
@@ -129,9 +133,9 @@ export class SessionRuntimeException extends Exception {
     )
   }
 
-  public static unsafeKey(key: string) {
+  public static notARequest() {
     return new this(
-      `Cannot use "${key}" as a session key: "__proto__", "constructor" and "prototype" are not allowed in key paths`,
+      'Session.readonly() expects the request of an "upgrade" event (an http.IncomingMessage), or socket.request with socket.io',
       500,
       this.code
     )
@@ -164,6 +168,46 @@ export class SessionRuntimeException extends Exception {
       this.code
     )
   }
+
+  public static invalidSessionId(driver: string) {
+    return new this(`Refusing an invalid session id in the ${driver} driver`, 500, this.code)
+  }
+
+  public static notASession(key: string) {
+    return new this(
+      `Redis key "${key}" holds a value that is not a session; refusing to overwrite it`,
+      500,
+      this.code
+    )
+  }
+
+  public static disabledForTests(what: 'session' | 'flash messages') {
+    const message =
+      what === 'session'
+        ? 'Cannot set session. Make sure to enable it inside "config/session" file'
+        : 'Cannot set flash messages. Make sure to enable the session inside "config/session" file'
+    return new this(message, 500, this.code)
+  }
+}
+
+/**
+ * A key path with a segment that could reach Object.prototype. Such keys
+ * usually come from the request, so this is a client error (400).
+ */
+export class UnsafeSessionKeyException extends Exception {
+  public static code = 'E_UNSAFE_SESSION_KEY'
+
+  /**
+   * The message names the segment but not the key: the key is the client's
+   * input and the message is what the client gets back
+   */
+  public static segment(segment: string) {
+    return new this(
+      `Session keys cannot have a "${segment}" segment: "__proto__", "constructor" and "prototype" are refused in key paths`,
+      400,
+      this.code
+    )
+  }
 }
 
 /**
@@ -174,7 +218,7 @@ export class SessionCookieTooLargeException extends Exception {
 
   public static create(name: string, size: number, limit: number) {
     return new this(
-      `Session cookie "${name}" would be ${size} bytes, over the ${limit} bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file`,
+      `Session cookie "${name}" would be ${size} bytes (name and value), over the ${limit} bytes browsers keep. Store less in the session, or switch to the file or redis driver in "config/session" file`,
       500,
       this.code
     )
@@ -212,5 +256,47 @@ export class SessionStoreUnavailableException extends Exception {
 
   public static create(driver: string, reason: string) {
     return new this(`Session store (${driver} driver) is unavailable: ${reason}`, 503, this.code)
+  }
+
+  /**
+   * Redis gave no answer within "storeTimeout"; `state` is the connection's
+   * status when it was not ready (reconnecting, connecting, ...)
+   */
+  public static redisNoAnswer(
+    address: string,
+    connection: string,
+    timeoutMs: number,
+    state?: string
+  ) {
+    const waiting = state ? `, the connection is ${state}` : ''
+    return this.create(
+      'redis',
+      `Redis at ${address} (connection "${connection}") did not answer within storeTimeout (${timeoutMs}ms${waiting}). Check that this Redis server is running and reachable, or raise "storeTimeout" inside "config/session" file`
+    )
+  }
+
+  /**
+   * The connection to Redis failed while running a command
+   */
+  public static redisFailed(address: string, connection: string, reason: string) {
+    return this.create(
+      'redis',
+      `Redis at ${address} (connection "${connection}") failed: ${reason}`
+    )
+  }
+}
+
+/**
+ * An Edge tag of the package used with the wrong arguments
+ */
+export class InvalidSessionTagException extends Exception {
+  public static code = 'E_INVALID_SESSION_TAG'
+
+  public static oneArgument(tagName: string, filename: string, line: number) {
+    return new this(
+      `@${tagName} takes one argument, the flash message key or the field name (${filename}:${line})`,
+      500,
+      this.code
+    )
   }
 }

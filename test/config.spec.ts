@@ -57,7 +57,7 @@ test.group('config validation', () => {
   test('the redis driver needs @adonisjs/redis', async ({ assert }) => {
     assert.equal(
       await bootError({ ...base, driver: 'redis', redisConnection: 'local' }),
-      'E_INVALID_SESSION_DRIVER_CONFIG|E_INVALID_SESSION_DRIVER_CONFIG: Install and configure "@adonisjs/redis" to use the redis driver for sessions (npm i @adonisjs/redis, then node ace configure @adonisjs/redis)'
+      'E_INVALID_SESSION_DRIVER_CONFIG|E_INVALID_SESSION_DRIVER_CONFIG: Install and configure "@adonisjs/redis" to use the redis driver for sessions (npm i @adonisjs/redis@7, then node ace configure @adonisjs/redis)'
     )
   })
 
@@ -118,14 +118,18 @@ test.group('config reaches the stores', (group) => {
     assert.isAtMost(ttl, 5400)
   })
 
-  test('an extended driver gets config.<name>, over the session config', async ({ assert }) => {
-    let received: any
+  /**
+   * Boot an app whose `custom` driver records the arguments of its
+   * callback, and make one request
+   */
+  async function extensionArguments(session: Record<string, any>) {
+    const calls: any[][] = []
     app = await setupApp(
-      { ...base, driver: 'custom', custom: { table: 'sessions' } },
+      { ...base, driver: 'custom', ...session },
       {
         beforeBoot(booted) {
-          booted.container.use('Adonis/Addons/Session').extend('custom', (_, config) => {
-            received = config
+          booted.container.use('Adonis/Addons/Session').extend('custom', (...args) => {
+            calls.push(args)
             return { read: () => null, write: () => {}, destroy: () => {}, touch: () => {} }
           })
         },
@@ -133,8 +137,29 @@ test.group('config reaches the stores', (group) => {
     )
     app.Route.get('/', () => 'ok')
     await new Browser(await app.listen()).get('/')
-    assert.equal(received.table, 'sessions')
-    assert.equal(received.cookieName, 'adonis-session')
+    return calls[0]
+  }
+
+  test('an extended driver gets exactly config.<name>', async ({ assert }) => {
+    const [manager, config] = await extensionArguments({ custom: { table: 'sessions' } })
+    assert.deepEqual(config, { table: 'sessions' })
+    assert.strictEqual(manager, app.manager)
+  })
+
+  test('an extended driver without config.<name> gets {}', async ({ assert }) => {
+    const [, config] = await extensionArguments({})
+    assert.deepEqual(config, {})
+  })
+
+  test('the manager an extension gets exposes the normalised session config', async ({
+    assert,
+  }) => {
+    const [manager] = await extensionArguments({ age: '3h', custom: { table: 'sessions' } })
+    assert.equal(manager.config.driver, 'custom')
+    assert.equal(manager.config.cookieName, 'adonis-session')
+    assert.equal(manager.config.age, '3h')
+    assert.equal(manager.config.ageMs, 3 * 60 * 60 * 1000)
+    assert.deepEqual(manager.config.custom, { table: 'sessions' })
   })
 
   test('an extension under a built-in name wins over the built-in', async ({ assert }) => {

@@ -5,6 +5,7 @@
  */
 
 import { driverContract } from './helpers/contract'
+import { captureLogs } from './helpers/logs'
 import { DialectName, TestDatabase } from './helpers/database'
 
 const DIALECTS: DialectName[] = ['pg', 'mysql', 'sqlite']
@@ -16,7 +17,7 @@ for (const dialect of DIALECTS) {
   /**
    * The first app of the dialect creates the table with the migration
    */
-  const app = async () => {
+  const app = async (logs: any[] = []) => {
     if (!migrated) {
       migrated = database.open().then(async () => {
         const first = await database.app()
@@ -25,12 +26,15 @@ for (const dialect of DIALECTS) {
       })
     }
     await migrated
-    return database.app()
+    return database.app({}, { beforeBoot: (application) => captureLogs(application, logs) })
   }
 
   driverContract(`database (${dialect})`, {
     merges: true,
     setup: app,
+    driver: (testApp) => testApp.manager.createDriver(),
+    writeRaw: (_, id, text) => database.writeRaw(id, text),
+    copyStored: (_, fromId, toId) => database.copyStored(fromId, toId),
     peek: (_, id) => database.peek(id),
     expire: (_, id) => database.expire(id),
     teardown: () => database.close(),

@@ -7,13 +7,13 @@ import { promises as fs } from 'fs'
 import { remove } from 'fs-extra'
 import { test } from '@japa/runner'
 import { driverContract } from './helpers/contract'
+import { captureLogs } from './helpers/logs'
 import { setupApp, tmpPath, SESSION_DEFAULTS, APP_KEY, TestApp } from './helpers/app'
 import { redisApp, redisClient } from './helpers/redis'
 import { fileApp, readSessionFile } from './helpers/file_app'
 import { MemoryDriver } from '../src/Drivers/Memory'
+import { ChangeAwareDriver, SessionChange } from '../src/Drivers/Shared/change'
 import { RedisDriver } from '../src/Drivers/Redis'
-import { FileDriver } from '../src/Drivers/File'
-import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { generateSessionId } from '../src/SessionId'
 import { Encryption } from '@adonisjs/core/build/standalone'
 
@@ -22,6 +22,7 @@ const base = SESSION_DEFAULTS
 driverContract('memory', {
   merges: true,
   setup: () => setupApp({ ...base, driver: 'memory' }),
+  driver: (app) => app.manager.createDriver(),
   async peek(_, id) {
     const entry = MemoryDriver.sessions.get(id)
     return entry ? JSON.parse(entry.json) : null
@@ -31,9 +32,17 @@ driverContract('memory', {
   },
 })
 
+const fileOf = (app: TestApp, id: string) => join(app.manager.config.file!.location, `${id}.txt`)
 driverContract('file', {
   merges: true,
-  setup: () => setupApp({ ...base, driver: 'file', file: { location: tmpPath('sessions') } }),
+  setup: (logs) =>
+    setupApp(
+      { ...base, driver: 'file', file: { location: tmpPath('sessions') } },
+      { beforeBoot: (application) => captureLogs(application, logs) }
+    ),
+  driver: (app) => app.manager.createDriver(),
+  writeRaw: (app, id, text) => fs.writeFile(fileOf(app, id), text),
+  copyStored: (app, fromId, toId) => fs.copyFile(fileOf(app, fromId), fileOf(app, toId)),
   async peek(app, id) {
     const stored = await readSessionFile(app.manager.config.file!.location, id)
     return stored && stored.message
@@ -47,7 +56,14 @@ driverContract('file', {
 const redis = redisClient()
 driverContract('redis', {
   merges: true,
-  setup: redisApp,
+  setup: (logs) => redisApp({ beforeBoot: (application) => captureLogs(application, logs) }),
+  driver: (app) => app.manager.createDriver(),
+  async writeRaw(_, id, text) {
+    await redis.set(id, text, 'EX', 60)
+  },
+  async copyStored(_, fromId, toId) {
+    await redis.set(toId, (await redis.get(fromId))!, 'EX', 60)
+  },
   async peek(_, id) {
     const raw = await redis.get(id)
     return raw ? JSON.parse(raw).message : null
@@ -63,15 +79,11 @@ driverContract('redis', {
 const encryption = new Encryption({ secret: APP_KEY })
 driverContract('cookie', {
   merges: false,
+  keepsEmptied: true,
   setup: () => setupApp({ ...base, driver: 'cookie' }),
   async peek(_, id, browser) {
     const raw = browser.cookies.get(id)
-    if (!raw) {
-      return null
-    }
-    const values = encryption.decrypt(raw.slice(2), id) as any
-    delete values.__expires_at__
-    return values
+    return raw ? encryption.decrypt(raw.slice(2), id) : null
   },
 })
 
@@ -117,7 +129,7 @@ test.group('redis driver: the commands of one turn of the event loop', (group) =
   async function boot() {
     app = await redisApp()
     const connection = app.app.container.use('Adonis/Addons/Redis').connection('local')
-    const driver = () => new RedisDriver(app.manager.config, connection)
+    const driver = () => app.manager.createDriver() as RedisDriver
     await driver().read('warm-up')
     await driver().update('warm-up', () => null)
 
@@ -204,61 +216,58 @@ test.group('redis driver: the commands of one turn of the event loop', (group) =
   })
 })
 
-test.group('fromRead: an uncontended update takes the values from the session', (group) => {
+test.group('an uncontended change takes its values from the session', (group) => {
   let app: TestApp
   group.each.teardown(() => app?.close())
 
   /**
-   * An updater whose replay must not run: `fromRead` answers for the object
-   * the driver's read returned, and only for it
+   * A change whose replay must not run: its values are the session's while
+   * the store holds the object the driver's read returned, and only then
    */
   function vouching(read: Record<string, any> | null, result: Record<string, any>) {
-    const offered: unknown[] = []
-    const updater: SessionUpdater = () => {
+    const replay = () => {
       throw new Error('replayed although the store held what was read')
     }
-    updater.fromRead = (values) => {
-      offered.push(values)
-      return values === read ? result : undefined
-    }
-    return { updater, offered }
+    return new SessionChange(replay, read, () => result)
   }
 
-  async function check(assert: any, driver: () => SessionDriverContract) {
+  async function check(assert: any, driver: () => ChangeAwareDriver) {
     const id = generateSessionId()
     await driver().write(id, { a: 1 })
     const reader = driver()
     const read = await reader.read(id)
     assert.deepEqual(read, { a: 1 })
-    const { updater, offered } = vouching(read, { a: 2 })
-    await reader.update!(id, updater)
-    assert.lengthOf(offered, 1)
+    await reader.applyChange(id, vouching(read, { a: 2 }))
     assert.deepEqual(await driver().read(id), { a: 2 })
 
     /**
      * Once the stored copy changed behind the request's back, what the
-     * shortcut gave is refused by the compare and the replay runs on what
-     * is stored
+     * session offered is refused by the compare and the replay runs on
+     * what is stored
      */
     const late = driver()
     const lateRead = await late.read(id)
     await driver().write(id, { a: 3, other: true })
-    const replayed: SessionUpdater = (current) => ({ ...current, a: 4 })
-    replayed.fromRead = (values) => (values === lateRead ? { a: 'stale' } : undefined)
-    await late.update!(id, replayed)
+    const replayed = new SessionChange(
+      (current) => ({ ...current, a: 4 }),
+      lateRead,
+      () => ({
+        a: 'stale',
+      })
+    )
+    await late.applyChange(id, replayed)
     assert.deepEqual(await driver().read(id), { a: 4, other: true })
   }
 
   test('redis', async ({ assert }) => {
     app = await redisApp()
-    const connection = app.app.container.use('Adonis/Addons/Redis').connection('local')
-    await check(assert, () => new RedisDriver(app.manager.config, connection))
+    await check(assert, () => app.manager.createDriver() as ChangeAwareDriver)
   })
 
   test('file', async ({ assert }) => {
     const location = tmpPath('from-read-sessions')
     app = await fileApp(location)
-    await check(assert, () => new FileDriver(app.manager.config, location))
+    await check(assert, () => app.manager.createDriver() as ChangeAwareDriver)
     await remove(location)
   })
 })

@@ -18,7 +18,7 @@ import { fileApp } from './helpers/file_app'
 import { defineSessionRoutes } from './helpers/routes'
 import { redisClient, redisConnections } from './helpers/redis'
 import { generateSessionId } from '../src/SessionId'
-import { encodePayload } from '../src/Payload'
+import { encodePayload } from '../src/Drivers/Shared/payload'
 import SessionGc from '../commands/SessionGc'
 
 const HOUR = 60 * 60 * 1000

@@ -15,9 +15,10 @@ import { test } from '@japa/runner'
 import { tmpPath, TestApp } from './helpers/app'
 import { Browser, failures, startSession } from './helpers/browser'
 import { fileApp } from './helpers/file_app'
-import { isSealed, unseal } from '../src/Drivers/fileFormat'
-import { SessionFileLock } from '../src/Drivers/fileLock'
-import { CommitJob, fileWorker } from '../src/Drivers/fileWorker'
+import { isSealed, unseal } from '../src/Drivers/File/format'
+import { FileLock } from '../src/Drivers/File/lock'
+import { CommitJob } from '../src/Drivers/File/jobs'
+import { FileWorkerClient } from '../src/Drivers/File/WorkerClient'
 import { FileDriver } from '../src/Drivers/File'
 import { generateSessionId } from '../src/SessionId'
 
@@ -255,30 +256,35 @@ test.group('file driver: in place or whole', (group) => {
 
 test.group('file driver: the lock file', (group) => {
   let location: string
+  let fileWorker: FileWorkerClient
 
   group.each.setup(async () => {
     location = tmpPath('locks')
+    fileWorker = new FileWorkerClient()
     await fs.mkdir(location, { recursive: true })
-    return () => remove(location)
+    return async () => {
+      await fileWorker.close()
+      await remove(location)
+    }
   })
 
   test('releasing twice closes its descriptor once and removes only its own lock', async ({
     assert,
   }) => {
     const path = join(location, 'a.lock')
-    const lock = (await SessionFileLock.acquire(path))!
-    await lock.release()
+    const lock = FileLock.acquire(path)!
+    lock.release()
 
     /**
      * Likely handed the descriptor number the lock just gave back
      */
     const other = await fs.open(join(location, 'other.txt'), 'w')
-    const next = (await SessionFileLock.acquire(path))!
-    await lock.release()
+    const next = FileLock.acquire(path)!
+    lock.release()
     await other.write('still open')
     await other.close()
     assert.isTrue(await pathExists(path), "the second holder's lock is still there")
-    await next.release()
+    next.release()
     assert.isFalse(await pathExists(path))
   })
 
@@ -287,9 +293,11 @@ test.group('file driver: the lock file', (group) => {
   }) => {
     const lock = join(location, 'b.lock')
     const job = commitJob(join(location, 'b.txt'), lock, { text: '{"b":1}' })
-    const failed = await fileWorker.commit({ ...job, file: join(location, 'missing-dir', 'b.txt') })
-    assert.equal((failed as any).error.code, 'ENOENT')
-    assert.equal((failed as any).error.syscall, 'rename')
+    const failed = await fileWorker
+      .commit({ ...job, file: join(location, 'missing-dir', 'b.txt') })
+      .catch((error) => error)
+    assert.equal(failed.code, 'ENOENT')
+    assert.equal(failed.syscall, 'rename')
     assert.isFalse(await pathExists(lock))
 
     assert.deepEqual(await fileWorker.commit(job), { done: true })
@@ -406,8 +414,8 @@ test.group('file driver: the file worker', () => {
     await makeFifo(fifo)
     try {
       const script = [
-        "const { fileWorker } = require('./src/Drivers/fileWorker');",
-        `fileWorker.read({ op: 'read', file: ${JSON.stringify(fifo)} })`,
+        "const { FileWorkerClient } = require('./src/Drivers/File/WorkerClient');",
+        `new FileWorkerClient().read({ op: 'read', file: ${JSON.stringify(fifo)} })`,
         ".then((r) => console.log('answered', r.size))",
       ].join('')
       const child = execFileAsync(
@@ -432,6 +440,7 @@ test.group('file driver: the file worker', () => {
     assert,
   }) => {
     const location = tmpPath('worker-batches')
+    const fileWorker = new FileWorkerClient()
     await fs.mkdir(location, { recursive: true })
     try {
       const files = Array.from({ length: 20 }, (_, index) => join(location, `s${index}.txt`))
@@ -458,6 +467,7 @@ test.group('file driver: the file worker', () => {
         worker.postMessage = postMessage
       }
     } finally {
+      await fileWorker.close()
       await remove(location)
     }
   })
@@ -469,7 +479,8 @@ test.group('file driver: the file worker', () => {
     const app = await fileApp(location)
     try {
       const { browser } = await startSession(app.url, { a: 1 })
-      const worker = (fileWorker as any).worker
+      const fileWorker = (app.manager as any).fileRuntime.worker
+      const worker = fileWorker.worker
 
       /**
        * A session file that is a named pipe: the worker's open blocks on it,
@@ -479,7 +490,7 @@ test.group('file driver: the file worker', () => {
        */
       const id = generateSessionId()
       await makeFifo(join(location, `${id}.txt`))
-      const lost = new FileDriver(app.manager.config, location).read(id).catch((error) => error)
+      const lost = (app.manager.createDriver() as FileDriver).read(id).catch((error) => error)
       await new Promise((resolve) => setTimeout(resolve, 500))
       const stopped = worker.terminate()
       await (await openForWriting(join(location, `${id}.txt`))).close()
@@ -490,7 +501,7 @@ test.group('file driver: the file worker', () => {
       assert.include(error.message, 'the session file worker exited')
       assert.deepEqual((await browser.get('/all')).json.values, { a: 1 })
       assert.equal((await browser.post('/put', { b: 2 })).status, 200)
-      assert.notStrictEqual((fileWorker as any).worker, worker)
+      assert.notStrictEqual(fileWorker.worker, worker)
     } finally {
       await app.close()
       await remove(location)

@@ -11,10 +11,11 @@ import { createDecipheriv, createHash } from 'crypto'
 import fc from 'fast-check'
 import { serialize as serializeCookie } from 'cookie'
 import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
-import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
+import { SessionChange } from '../src/Drivers/Shared/change'
 import { setupApp, TestApp, SESSION_DEFAULTS, APP_KEY } from './helpers/app'
 import { Browser, errorMessage, startSession } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
+import { Encryption } from '@adonisjs/core/build/standalone'
 import { DataCookieCipher } from '../src/DataCipher'
 import { MemoryDriver } from '../src/Drivers/Memory'
 
@@ -226,6 +227,185 @@ test.group('session flash messages', (group) => {
     })
   })
 
+  test('dontFlash names match at any depth, dot paths at their path', async ({ assert }) => {
+    ;({ app } = await boot({ dontFlash: ['password', 'card.number'] }))
+    const browser = new Browser(app.url)
+    await browser.post('/flash-all', {
+      password: 'a',
+      user: { name: 'virk', password: 'b', profile: { password: 'c' } },
+      users: [{ name: 'x', password: 'd' }, 'password'],
+      card: { number: 1, name: 'A' },
+      other: { card: { number: 2 } },
+    })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {
+      user: { name: 'virk', profile: {} },
+      users: [{ name: 'x' }, 'password'],
+      card: { name: 'A' },
+      other: { card: { number: 2 } },
+    })
+  })
+
+  test('flashNow shows a message to this request only and stores nothing', async ({ assert }) => {
+    ;({ app } = await boot({}, ({ Route }) => {
+      Route.get('/now', ({ session }) => {
+        session.flashNow('notice', 'Saved just now')
+        session.flashNow({ errors: { title: 'Required' } })
+        session.reflash()
+        return { now: session.flashMessages.all(), all: session.all() }
+      })
+    }))
+    const browser = new Browser(app.url)
+    await browser.get('/flash/notice/previous')
+    const now = await browser.get('/now')
+    assert.deepEqual(now.json.now, {
+      notice: 'Saved just now',
+      errors: { title: 'Required' },
+    })
+    assert.deepEqual(now.json.all, {})
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, { notice: 'previous' })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {})
+  })
+
+  test('flashNow before the session is initiated raises', async ({ assert }) => {
+    ;({ app } = await boot({}, ({ Route }) => {
+      Route.get('/early', (ctx) => {
+        try {
+          app.manager.create(ctx).flashNow('a', 1)
+        } catch (error) {
+          return { error: error.message }
+        }
+      })
+    }))
+    const response = await new Browser(app.url).get('/early')
+    assert.equal(
+      response.json.error,
+      'E_RUNTIME_EXCEPTION: Session store is not initiated yet. Make sure sessions are enabled in "config/session" file and the session hook has run (or call "await session.initiate(false)")'
+    )
+  })
+
+  test('a prefetch sees the flash messages, leaves them and stores none of its own', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({}, ({ Route }) => {
+      Route.get('/prefetched', ({ session }) => {
+        session.increment('visits')
+        session.flash('from-prefetch', true)
+        return session.flashMessages.all()
+      })
+    }))
+    const browser = new Browser(app.url)
+    await browser.post('/flash', { notice: 'hi' })
+    for (const headers of [
+      { 'sec-purpose': 'prefetch' },
+      { 'sec-purpose': 'prefetch;prerender' },
+      { purpose: 'prefetch' },
+    ]) {
+      assert.deepEqual((await browser.get('/prefetched', headers)).json, { notice: 'hi' })
+    }
+    assert.deepEqual((await browser.get('/all')).json.values, { visits: 3 })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {})
+  })
+
+  test('a navigation after a prefetch gets the flash messages', async ({ assert }) => {
+    ;({ app } = await boot())
+    const browser = new Browser(app.url)
+    await browser.post('/flash', { notice: 'hi' })
+    await browser.get('/flash-messages', { 'sec-purpose': 'prefetch' })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, { notice: 'hi' })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {})
+  })
+
+  test('a request preferring JSON leaves the flash messages, one preferring HTML takes them', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot())
+    const browser = new Browser(app.url)
+    await browser.post('/flash', { notice: 'hi' })
+    const api = await browser.get('/flash-messages', { accept: 'application/json' })
+    assert.deepEqual(api.json.all, { notice: 'hi' })
+    const page = await browser.get('/flash-messages', {
+      accept: 'text/html,application/json;q=0.9',
+    })
+    assert.deepEqual(page.json.all, { notice: 'hi' })
+    assert.deepEqual((await browser.get('/flash-messages')).json.all, {})
+  })
+
+  test('a read-only session sees the flash messages and leaves them', async ({ assert }) => {
+    /**
+     * Without the hooks (sessions disabled), each route initiates its own
+     * session, read-only or not
+     */
+    ;({ app } = await boot({ enabled: false }, ({ Route }) => {
+      const handle = (readonly: boolean, flash?: string) => async (ctx: HttpContextContract) => {
+        const session = app.manager.create(ctx)
+        await session.initiate(readonly)
+        const seen = session.flashMessages.all()
+        if (flash) {
+          session.flash('notice', flash)
+        }
+        await session.commit()
+        return seen
+      }
+      Route.get('/own/flash', handle(false, 'hi'))
+      Route.get('/own/peek', handle(true))
+      Route.get('/own/take', handle(false))
+    }))
+    const browser = new Browser(app.url)
+    await browser.get('/own/flash')
+    assert.deepEqual((await browser.get('/own/peek')).json, { notice: 'hi' })
+    assert.deepEqual((await browser.get('/own/peek')).json, { notice: 'hi' })
+    assert.deepEqual((await browser.get('/own/take')).json, { notice: 'hi' })
+    assert.deepEqual((await browser.get('/own/take')).json, {})
+  })
+
+  test('stats record the read, the flash and what the commit did', async ({ assert }) => {
+    ;({ app } = await boot({ enabled: false }, ({ Route }) => {
+      Route.get('/stats/:action', async (ctx) => {
+        const session = app.manager.create(ctx) as any
+        await session.initiate(false)
+        if (ctx.params.action === 'put') {
+          session.put('cart', 2)
+          session.flash('notice', 'hi')
+        }
+        await session.commit()
+        return session.stats
+      })
+    }))
+    const browser = new Browser(app.url)
+    assert.deepEqual((await browser.get('/stats/none')).json, {
+      driver: 'memory',
+      read: false,
+      readValues: null,
+      flash: 'none',
+      commit: 'none',
+      written: null,
+    })
+    assert.deepEqual((await browser.get('/stats/put')).json, {
+      driver: 'memory',
+      read: true,
+      readValues: null,
+      flash: 'none',
+      commit: 'write',
+      written: { cart: 2, __flash__: { notice: 'hi' } },
+    })
+    assert.deepEqual((await browser.get('/stats/read')).json, {
+      driver: 'memory',
+      read: true,
+      readValues: { cart: 2, __flash__: { notice: 'hi' } },
+      flash: 'consumed',
+      commit: 'write',
+      written: { cart: 2 },
+    })
+    assert.deepEqual((await browser.get('/stats/read')).json, {
+      driver: 'memory',
+      read: true,
+      readValues: { cart: 2 },
+      flash: 'none',
+      commit: 'touch',
+      written: null,
+    })
+  })
+
   test('explicit flash messages win over flashed input', async ({ assert }) => {
     ;({ app } = await boot({}, ({ Route }) => {
       Route.post('/both', ({ session }) => {
@@ -354,7 +534,7 @@ test.group('session cookies', (group) => {
     assert.isUndefined(dataCookie)
     assert.match(
       errorMessage(response),
-      /^E_SESSION_COOKIE_TOO_LARGE: Session cookie "[A-Za-z0-9_-]{32}" would be \d{4} bytes, over the 4096 bytes browsers keep\. Store less in the session, or switch to the file or redis driver in "config\/session" file$/
+      /^E_SESSION_COOKIE_TOO_LARGE: Session cookie "[A-Za-z0-9_-]{32}" would be \d{4} bytes \(name and value\), over the 4096 bytes browsers keep\. Store less in the session, or switch to the file or redis driver in "config\/session" file$/
     )
     assert.deepEqual((await browser.get('/all')).json.values, { small: 'value' })
   })
@@ -407,6 +587,34 @@ test.group('session cookies', (group) => {
   }).timeout(10000)
 })
 
+/**
+ * A sign-in that stores the user and a logout that forgets it, as
+ * @adonisjs/auth's session guard does
+ */
+function defineLoginRoutes(app: TestApp) {
+  app.Route.post('/login', ({ session, request }) => {
+    const { user, ...rest } = request.body()
+    session.put('auth_user', user)
+    Object.entries(rest).forEach(([key, value]) => session.put(key, value))
+    return 'signed in'
+  })
+  app.Route.post('/logout', ({ session }) => {
+    session.forget('auth_user')
+    session.forget('__expires_at__')
+    return 'signed out'
+  })
+}
+
+/**
+ * The decrypted envelope text of a data cookie (`e:...`)
+ */
+function envelopeText(raw: string) {
+  const key = createHash('sha256').update(APP_KEY).digest()
+  const [body, iv] = raw.slice(2).split('.')
+  const decipher = createDecipheriv('aes-256-cbc', key, Buffer.from(iv, 'base64url'))
+  return decipher.update(Buffer.from(body, 'base64url')).toString() + decipher.final().toString()
+}
+
 test.group('data cookie encryption', (group) => {
   let app: TestApp
   group.each.teardown(() => app?.close())
@@ -440,12 +648,8 @@ test.group('data cookie encryption', (group) => {
       return text + decipher.final().toString()
     }
     const expected = (values: Record<string, any>, text: string) => {
-      const { message, expiryDate } = JSON.parse(text)
-      return JSON.stringify({
-        message: { ...values, __expires_at__: message.__expires_at__ },
-        purpose,
-        expiryDate: new Date(expiryDate),
-      })
+      const { expiryDate } = JSON.parse(text)
+      return JSON.stringify({ message: values, purpose, expiryDate: new Date(expiryDate) })
     }
 
     const samples: Record<string, any>[] = [
@@ -467,6 +671,125 @@ test.group('data cookie encryption', (group) => {
       }),
       { numRuns: 300 }
     )
+  })
+
+  test("the app's Encryption.decrypt of a data cookie gives exactly the values, and {} after a logout", async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({ driver: 'cookie' }, defineLoginRoutes))
+    const encryption = app.app.container.use('Adonis/Core/Encryption')
+    const browser = new Browser(app.url)
+    await browser.post('/login', { user: { id: 1, name: 'virk' }, __expires_at__: 5 })
+    const id = (await browser.get('/all')).json.id
+    const decrypt = () => encryption.decrypt(browser.cookies.get(id)!.slice(2), id)
+    assert.deepEqual(decrypt(), { auth_user: { id: 1, name: 'virk' }, __expires_at__: 5 })
+    assert.deepEqual((await browser.get('/all')).json.values, {
+      auth_user: { id: 1, name: 'virk' },
+      __expires_at__: 5,
+    })
+
+    const logout = await browser.post('/logout')
+    assert.include(
+      logout.setCookies.map((cookie) => cookie.name),
+      id
+    )
+    assert.deepEqual(decrypt(), {})
+    assert.deepEqual((await browser.get('/all')).json, { id, fresh: false, values: {} })
+  })
+
+  test('a fresh session that stores nothing sends no data cookie, even when it forgets', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({ driver: 'cookie' }, defineLoginRoutes))
+    const browser = new Browser(app.url)
+    const response = await browser.post('/logout')
+    assert.deepEqual(
+      response.setCookies.map((cookie) => cookie.name),
+      ['adonis-session']
+    )
+  })
+
+  test("the expiry is the envelope's: Encryption.decrypt refuses the cookie once age has passed", async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({ driver: 'cookie', age: 1000 }))
+    const encryption = app.app.container.use('Adonis/Core/Encryption')
+    const { browser, id } = await startSession(app.url, { a: 1 })
+    const raw = browser.cookies.get(id)!
+    const envelope = JSON.parse(envelopeText(raw))
+    const expiresAt = new Date(envelope.expiryDate).getTime()
+    assert.deepEqual(envelope.message, { a: 1 })
+    assert.closeTo(expiresAt, Date.now() + 1000, 200)
+    assert.deepEqual(encryption.decrypt(raw.slice(2), id), { a: 1 })
+
+    await new Promise((resolve) => setTimeout(resolve, expiresAt - Date.now() + 20))
+    assert.isNull(encryption.decrypt(raw.slice(2), id))
+    assert.deepEqual((await browser.get('/all')).json.values, {})
+  }).timeout(10000)
+
+  test('a cookie written with the __expires_at__ marker still reads, with its expiry enforced', async ({
+    assert,
+  }) => {
+    ;({ app } = await boot({ driver: 'cookie' }))
+    const encryption = app.app.container.use('Adonis/Core/Encryption')
+    const { browser, id } = await startSession(app.url, { seed: 1 })
+
+    /**
+     * As the previous version wrote it: the marker among the values, the
+     * envelope's expiry with it (age 2h)
+     */
+    const oldCookie = (values: Record<string, any>, expiresAt: number) =>
+      `e:${encryption.encrypt({ ...values, __expires_at__: expiresAt }, 7_200_000, id)}`
+
+    browser.cookies.set(id, oldCookie({ user: 'virk' }, Date.now() + 7_200_000))
+    assert.deepEqual((await browser.get('/all')).json.values, { user: 'virk' })
+    await browser.post('/put', { more: 1 })
+    assert.deepEqual(encryption.decrypt(browser.cookies.get(id)!.slice(2), id), {
+      user: 'virk',
+      more: 1,
+    })
+
+    /**
+     * 6.4 re-writes such a cookie as it read it, with no expiry in the
+     * envelope (a downgrade and back): the marker alone still ends it
+     */
+    const rewrittenBy64 = `e:${encryption.encrypt(
+      { user: 'virk', __expires_at__: Date.now() - 1 },
+      undefined,
+      id
+    )}`
+    const replay = browser.clone()
+    replay.cookies.set(id, rewrittenBy64)
+    assert.deepEqual((await replay.get('/all')).json.values, {})
+  })
+
+  test("with a replaced Encryption, the framework's encrypt and decrypt keep the same behaviour", async ({
+    assert,
+  }) => {
+    const replaced = new Encryption({ secret: `${APP_KEY}-replaced` })
+    app = await setupApp(
+      { ...base, driver: 'cookie' },
+      {
+        beforeBoot: (application) =>
+          application.container.singleton('Adonis/Core/Encryption', () => replaced),
+      }
+    )
+    defineSessionRoutes(app.Route)
+    defineLoginRoutes(app)
+    const browser = new Browser(await app.listen())
+    assert.isNull(app.manager.cookies['cipher'])
+
+    await browser.post('/login', { user: 'virk' })
+    const id = (await browser.get('/all')).json.id
+    const decrypt = () => replaced.decrypt(browser.cookies.get(id)!.slice(2), id)
+    assert.deepEqual(decrypt(), { auth_user: 'virk' })
+    assert.deepEqual((await browser.get('/all')).json.values, { auth_user: 'virk' })
+    await browser.post('/logout')
+    assert.deepEqual(decrypt(), {})
+
+    browser.cookies.set(id, `e:${replaced.encrypt({ auth_user: 'virk' }, 1, id)}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    assert.deepEqual((await browser.get('/all')).json.values, {})
   })
 
   test('every data cookie gets its own IV of 16 base64url characters', async ({ assert }) => {
@@ -493,7 +816,7 @@ test.group('data cookie encryption', (group) => {
   })
 })
 
-test.group('commit shortcut (fromRead)', (group) => {
+test.group('commit shortcut (the values of an uncontended change)', (group) => {
   const checks: { route: string; read: boolean; shortcut: any; replayed: any }[] = []
   const HOUR = 60 * 60 * 1000
   let app: TestApp
@@ -516,10 +839,15 @@ test.group('commit shortcut (fromRead)', (group) => {
       return this.readValues
     }
 
-    public update(id: string, updater: SessionUpdater) {
-      const replayed = updater(super.read(id))
+    public applyChange(id: string, change: SessionChange) {
+      const replayed = change.replay(super.read(id))
       const read = this.readValues
-      const shortcut = read && updater.fromRead ? updater.fromRead(read) : undefined
+      let replayedInstead = false
+      const offered = change.valuesOver(read, () => {
+        replayedInstead = true
+        return null
+      })
+      const shortcut = replayedInstead ? undefined : offered
       checks.push({ route: this.ctx.request.url(), read: read !== null, shortcut, replayed })
       replayed === null ? this.destroy(id) : this.write(id, replayed)
     }

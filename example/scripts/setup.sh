@@ -3,9 +3,13 @@
 #
 #   1. writes .env with a fresh demo APP_KEY when it is missing
 #   2. packs the session package from the repo root into vendor/ (npm pack)
-#   3. installs that tarball and the app's locked dependencies (npm install
-#      <tarball>: a real copy in node_modules, never a symlink, so the app
-#      and the package share one @adonisjs/core), refreshes ace-manifest.json
+#   3. installs that tarball as the README says, under the @adonisjs/session
+#      alias (npm i @adonisjs/session@file:<tarball>: a real copy in
+#      node_modules, never a symlink, so the app and the package share one
+#      @adonisjs/core), with the app's locked dependencies, and refreshes
+#      ace-manifest.json. --no-save keeps package.json and package-lock.json
+#      as committed: the lock records no integrity for the tarball, whose
+#      hash changes with every build, so a clone stays clean
 #   4. with --build, compiles the app into build/ (node ace build)
 #
 # Shared by scripts/start.sh and scripts/example-test.sh at the repo root.
@@ -36,7 +40,7 @@ STAMP="node_modules/.session-tarball.sha256"
 SUM="$(sha256sum "$TARBALL" | cut -d' ' -f1)"
 if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$SUM" ]]; then
   log "installing $(basename "$TARBALL") and the locked dependencies"
-  npm install --no-audit --no-fund "./vendor/$(basename "$TARBALL")" >&2
+  npm install --no-save --no-audit --no-fund "@adonisjs/session@$SPEC" >&2
   node ace generate:manifest >&2
   echo "$SUM" > "$STAMP"
 else

@@ -6,7 +6,7 @@
 
 import { ServerContract } from '@ioc:Adonis/Core/Server'
 import { HttpContextConstructorContract } from '@ioc:Adonis/Core/HttpContext'
-import { SessionManager } from '../SessionManager'
+import { SessionManagerContract } from '@ioc:Adonis/Addons/Session'
 
 /**
  * `ctx.session` (one Session per request, created on first access) and,
@@ -15,7 +15,7 @@ import { SessionManager } from '../SessionManager'
 export function defineServerBindings(
   HttpContext: HttpContextConstructorContract,
   Server: ServerContract,
-  Session: SessionManager
+  Session: SessionManagerContract
 ) {
   HttpContext.getter(
     'session',

@@ -5,29 +5,48 @@
 /// <reference path="../../adonis-typings/index.ts" />
 
 import { inspect } from 'util'
-import { SessionManager } from '../SessionManager'
+import { Socket } from 'net'
+import { IncomingMessage } from 'http'
+import { HttpContextConstructorContract } from '@ioc:Adonis/Core/HttpContext'
+import { SessionManagerContract } from '@ioc:Adonis/Addons/Session'
+import { SessionRuntimeException } from '../errors'
 
 /**
- * Session helpers for `@japa/api-client` requests and responses. They work
- * with whichever driver the app's tests use.
+ * An HTTP context describing a test request (its method, path and host),
+ * for a custom driver that reads one while the test stores the session
+ */
+function requestContext(HttpContext: HttpContextConstructorContract, request: any) {
+  const { method, endpoint, baseUrl } = request.config
+  const url = new URL(endpoint, baseUrl || 'http://localhost')
+  const req = new IncomingMessage(new Socket())
+  req.method = method
+  req.url = `${url.pathname}${url.search}`
+  req.headers.host = url.host
+  return HttpContext.create(url.pathname, {}, req)
+}
+
+/**
+ * Session helpers for `@japa/api-client` requests and responses. They read
+ * and write through the driver the server uses, extensions included.
  */
 export function defineTestsBindings(
   ApiRequest: any,
   ApiResponse: any,
   ApiClient: any,
-  Session: SessionManager
+  Session: SessionManagerContract,
+  HttpContext: HttpContextConstructorContract
 ) {
   ApiRequest.getter(
     'sessionClient',
-    function sessionClient() {
-      return Session.client()
+    function sessionClient(this: any) {
+      return Session.client(requestContext(HttpContext, this))
     },
     true
   )
 
   ApiRequest.macro('session', function session(this: any, values: Record<string, any>) {
     if (!this.sessionClient.isEnabled()) {
-      throw new Error('Cannot set session. Make sure to enable it inside "config/session" file')
+      throw SessionRuntimeException.disabledForTests('session')
     }
     this.sessionClient.merge(values)
     return this
@@ -37,9 +56,7 @@ export function defineTestsBindings(
     'flashMessages',
     function flashMessages(this: any, messages: Record<string, any>) {
       if (!this.sessionClient.isEnabled()) {
-        throw new Error(
-          'Cannot set flash messages. Make sure to enable the session inside "config/session" file'
-        )
+        throw SessionRuntimeException.disabledForTests('flash messages')
       }
       this.sessionClient.flashMessages.merge(messages)
       return this

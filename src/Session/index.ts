@@ -10,14 +10,26 @@ import {
   SessionContract,
   SessionDriverContract,
   SessionMutation,
-  SessionUpdater,
+  SessionViewLocals,
 } from '@ioc:Adonis/Addons/Session'
 import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
-import { FLASH_KEY, applyMutations, copyOf, inPlaceEdits } from '../Store/mutations'
+import { FLASH_KEY, copyOf } from '../Store/mutations'
 import { ResolvedSessionConfig } from '../SessionManager/config'
 import { SessionRuntimeException } from '../errors'
 import { generateSessionId } from '../SessionId'
+import {
+  Baseline,
+  CommitPlan,
+  editsSince,
+  moveToNewId,
+  persistChanges,
+  replaysToSnapshot,
+} from './persistence'
 import { SessionCookies } from '../Cookies'
+import { isPrefetch, prefersJson } from './requestKind'
+import { withoutFields } from './dontFlash'
+import { SessionStats, newStats } from './stats'
+import { oldInput } from '../Bindings/View'
 import debug from '../debug'
 
 /**
@@ -44,6 +56,18 @@ export class Session implements SessionContract {
    */
   public responseFlashMessages = new Store({})
 
+  /**
+   * What the session did for this request (read, flash, commit), for
+   * diagnostics; not part of the public contract
+   */
+  public readonly stats: SessionStats
+
+  /**
+   * The previous request's flash messages as read (never edited), without
+   * those of `flashNow`: what the reflash methods carry on
+   */
+  private incomingFlash: Record<string, any> = {}
+
   private store = new Store({})
   private mutations: SessionMutation[] = []
 
@@ -53,12 +77,24 @@ export class Session implements SessionContract {
    * recorded by then. In-place edits of such objects are found by comparing
    * against it at commit; a request that never held an object skips that.
    */
-  private baseline: { json: string; recorded: number } | null = null
+  private baseline: Baseline | null = null
 
   /**
    * Flash messages read from the store at initiate, removed at commit
    */
   private consumedFlash: Record<string, any> | null = null
+
+  /**
+   * Flash messages read by a request that leaves them for the next one
+   * (prefetch, JSON, read-only): they stay stored as they were
+   */
+  private keptFlash: Record<string, any> | null = null
+
+  /**
+   * True for a prefetch: flash messages set by it are not stored, since
+   * the user may never see the page it produced
+   */
+  private dropsOutgoingFlash = false
 
   /**
    * The object the driver's read returned, while replaying the request's
@@ -80,6 +116,7 @@ export class Session implements SessionContract {
     private cookies: SessionCookies,
     private driver: SessionDriverContract
   ) {
+    this.stats = newStats(config.driver)
     const existing = this.cookies.readSessionId(ctx.request)
     if (existing) {
       this.sessionId = existing
@@ -106,7 +143,9 @@ export class Session implements SessionContract {
       { driver: this.config.driver },
       async () => {
         try {
+          this.stats.read = !this.fresh
           const values = this.fresh ? null : await this.driver.read(this.sessionId)
+          this.stats.readValues = isPlainObject(values) ? { ...values } : null
           this.store = new Store(isPlainObject(values) ? values : {})
           this.readValues = isPlainObject(values) && replaysToSnapshot(values) ? values : null
         } catch (error) {
@@ -117,9 +156,8 @@ export class Session implements SessionContract {
     )
 
     this.initiated = true
-    if (!readonly) {
-      this.takeFlashMessages()
-    }
+    this.dropsOutgoingFlash = isPrefetch(this.ctx.request)
+    this.takeFlashMessages(!readonly && !this.dropsOutgoingFlash && !prefersJson(this.ctx.request))
     this.shareLocalsWithView()
     debug('initiated session (fresh: %s, driver: %s)', this.fresh, this.config.driver)
   }
@@ -140,6 +178,7 @@ export class Session implements SessionContract {
         if (!this.initiated) {
           this.cookies.writeSessionId(this.ctx.response, this.sessionId)
           if (!this.fresh) {
+            this.stats.commit = 'touch'
             await this.driver.touch(this.sessionId)
           }
           return
@@ -148,15 +187,23 @@ export class Session implements SessionContract {
         this.cookies.writeSessionId(this.ctx.response, this.sessionId)
 
         if (this.previousSessionId) {
-          await this.moveToNewId()
+          this.stats.commit = 'regenerate'
+          await moveToNewId(
+            this.driver,
+            this.sessionId,
+            this.previousSessionId,
+            this.commitPlan([])
+          )
           return this.markCommitted()
         }
         const changes = this.changes()
         if (changes.length) {
           this.ctx.logger.trace('persist session changes with driver')
-          await this.persist(changes)
+          this.stats.commit = 'write'
+          await persistChanges(this.driver, this.sessionId, this.commitPlan(changes))
           return this.markCommitted()
         }
+        this.stats.commit = this.fresh ? 'none' : 'touch'
         if (!this.fresh) {
           this.ctx.logger.trace('touch session driver')
           await this.driver.touch(this.sessionId)
@@ -239,6 +286,20 @@ export class Session implements SessionContract {
   }
 
   /**
+   * A flash message for this request only: its templates and
+   * `flashMessages` see it, nothing stores it. Allowed in read-only
+   * sessions, since it changes nothing stored.
+   */
+  public flashNow(key: string | { [key: string]: AllowedSessionValues }, value?: any): void {
+    const messages = this.readableFlash
+    if (typeof key === 'string') {
+      messages.set(key, withoutUnsafeKeys(value))
+    } else {
+      messages.merge(key)
+    }
+  }
+
+  /**
    * Flashed input waits under `input` in responseFlashMessages (as in 6.4)
    * and goes to the top level of the flash messages at commit
    */
@@ -268,13 +329,14 @@ export class Session implements SessionContract {
   }
 
   public reflash(): void {
-    this.flash(this.flashMessages.all())
+    this.flash(copyOf(this.incomingFlash))
   }
 
   public reflashOnly(keys: string[]): void {
+    const incoming = new Store(this.incomingFlash)
     const picked = new Store({})
     for (const key of keys) {
-      const value = this.flashMessages.get(key)
+      const value = incoming.get(key)
       if (value !== undefined) {
         picked.set(key, value)
       }
@@ -283,7 +345,7 @@ export class Session implements SessionContract {
   }
 
   public reflashExcept(keys: string[]): void {
-    const rest = new Store(JSON.parse(JSON.stringify(this.flashMessages.all())))
+    const rest = new Store(copyOf(this.incomingFlash))
     keys.forEach((key) => rest.unset(key))
     this.flash(rest.all())
   }
@@ -296,6 +358,16 @@ export class Session implements SessionContract {
       throw SessionRuntimeException.notInitiated()
     }
     return this.store
+  }
+
+  /**
+   * The current request's flash messages, once the session is initiated
+   */
+  private get readableFlash(): Store {
+    if (!this.initiated) {
+      throw SessionRuntimeException.notInitiated()
+    }
+    return this.flashMessages
   }
 
   /**
@@ -323,24 +395,29 @@ export class Session implements SessionContract {
   }
 
   /**
-   * Input minus the fields listed in `dontFlash` (passwords)
+   * Input minus the fields listed in `dontFlash` (passwords), at any depth
    */
   private flashable(input: Record<string, any>): Record<string, any> {
-    const store = new Store(input)
-    this.config.dontFlash.forEach((key) => store.unset(key))
-    return store.all()
+    return withoutFields(input, this.config.dontFlash)
   }
 
   /**
-   * Move the previous request's flash messages out of the values
+   * Move the previous request's flash messages out of the values. When not
+   * consuming them, they are shown to this request and stay stored.
    */
-  private takeFlashMessages() {
+  private takeFlashMessages(consume: boolean) {
     const flash = this.store.get(FLASH_KEY)
     if (this.store.all()[FLASH_KEY] !== undefined) {
       this.store.unset(FLASH_KEY)
     }
     if (isPlainObject(flash) && Object.keys(flash).length) {
-      this.consumedFlash = flash
+      if (consume) {
+        this.consumedFlash = flash
+      } else {
+        this.keptFlash = flash
+      }
+      this.stats.flash = consume ? 'consumed' : 'kept'
+      this.incomingFlash = flash
       this.flashMessages.update(JSON.parse(JSON.stringify(flash)))
     }
   }
@@ -350,11 +427,49 @@ export class Session implements SessionContract {
    * under explicit flash calls
    */
   private outgoingFlash(): Record<string, any> | null {
-    if (this.responseFlashMessages.isEmpty) {
+    if (this.dropsOutgoingFlash || this.responseFlashMessages.isEmpty) {
       return null
     }
     const { input, ...messages } = this.responseFlashMessages.all()
     return { ...(isPlainObject(input) ? input : {}), ...messages }
+  }
+
+  /**
+   * What the commit hands to the driver; what it stores is recorded in
+   * `stats.written`
+   */
+  private commitPlan(changes: SessionMutation[]): CommitPlan {
+    return {
+      changes,
+      read: this.readValues,
+      snapshot: () => this.snapshot(),
+      flashInput: this.flashInputKeys(),
+      record: (values) => (this.stats.written = values),
+    }
+  }
+
+  /**
+   * Tell the cookie driver which outgoing flash messages are flashed input
+   * (not overridden by an explicit `flash`): it may leave those out of a
+   * cookie too large for browsers, so a validation redirect never fails
+   */
+  private flashInputKeys(): string[] {
+    const { input, ...messages } = this.responseFlashMessages.all()
+    if (this.readonly || !isPlainObject(input)) {
+      return []
+    }
+    return Object.keys(input).filter((key) => !Object.hasOwn(messages, key))
+  }
+
+  /**
+   * The flash messages to store: the kept ones under the new ones
+   */
+  private storedFlash(): Record<string, any> | null {
+    const outgoing = this.readonly ? null : this.outgoingFlash()
+    if (!this.keptFlash) {
+      return outgoing
+    }
+    return outgoing ? { ...this.keptFlash, ...outgoing } : this.keptFlash
   }
 
   /**
@@ -394,16 +509,9 @@ export class Session implements SessionContract {
     if (this.readonly) {
       return []
     }
-
     const changes = [...this.mutations]
-    const baseline = this.baseline
-    if (baseline) {
-      const values = this.store.all()
-      const recorded = this.mutations.slice(baseline.recorded)
-      if (recorded.length || JSON.stringify(values) !== baseline.json) {
-        const expected = applyMutations(JSON.parse(baseline.json), recorded) || {}
-        changes.push(...inPlaceEdits(expected, values))
-      }
+    if (this.baseline) {
+      changes.push(...editsSince(this.baseline, this.mutations, this.store.all()))
     }
     if (this.consumedFlash) {
       changes.push({ op: 'flashConsume', values: this.consumedFlash })
@@ -419,78 +527,28 @@ export class Session implements SessionContract {
    * The whole session as the drivers store it
    */
   private snapshot(): Record<string, any> {
-    const outgoing = this.readonly ? null : this.outgoingFlash()
-    return outgoing ? { ...this.store.all(), [FLASH_KEY]: outgoing } : { ...this.store.all() }
+    const flash = this.storedFlash()
+    return flash ? { ...this.store.all(), [FLASH_KEY]: flash } : { ...this.store.all() }
   }
 
   /**
-   * Replay the changes onto the stored copy when the driver can, else write
-   * the whole session (the last writer wins)
-   */
-  private async persist(changes: SessionMutation[]) {
-    if (typeof this.driver.update === 'function') {
-      const read = this.readValues
-      const updater: SessionUpdater = (current) => applyMutations(current, changes)
-
-      /**
-       * While the store holds what this request read, the replay's result
-       * is what the session holds: no need to decode and replay
-       */
-      updater.fromRead = (values) => {
-        if (values !== read) {
-          return undefined
-        }
-        const snapshot = this.snapshot()
-        return Object.keys(snapshot).length ? copyOf(snapshot) : null
-      }
-      await this.driver.update(this.sessionId, updater)
-      return
-    }
-    await this.driver.write(this.sessionId, this.snapshot())
-  }
-
-  /**
-   * After `regenerate()`: the data goes under the new id, then the old
-   * record is destroyed
-   */
-  private async moveToNewId() {
-    const values = this.snapshot()
-    const empty = Object.keys(values).length === 0
-    if (typeof this.driver.update === 'function') {
-      await this.driver.update(this.sessionId, () => (empty ? null : values))
-    } else if (!empty) {
-      await this.driver.write(this.sessionId, values)
-    }
-    await this.driver.destroy(this.previousSessionId!)
-    debug('moved session data to a regenerated id')
-  }
-
-  /**
-   * Templates get a read-only `session` and the `flashMessages`
+   * Templates get a read-only `session`, the `flashMessages` and `old()`
    */
   private shareLocalsWithView() {
     const view = (this.ctx as any).view
     if (!view || typeof view.share !== 'function') {
       return
     }
-    view.share({
-      flashMessages: this.flashMessages,
+    const flashMessages = this.flashMessages
+    const locals: SessionViewLocals = {
+      flashMessages,
+      old: (field, defaultValue) => oldInput(flashMessages, field, defaultValue),
       session: {
         get: this.get.bind(this),
         has: this.has.bind(this),
         all: this.all.bind(this),
       },
-    })
+    }
+    view.share(locals)
   }
-}
-
-/**
- * Whether replaying a request's changes onto the values it read gives what
- * the session holds at the end of the request. It does, except for flash
- * messages stored as something else than a non-empty object: the request
- * drops those on reading but has no change that removes them.
- */
-function replaysToSnapshot(values: Record<string, any>): boolean {
-  const flash = values[FLASH_KEY]
-  return flash === undefined || (isPlainObject(flash) && Object.keys(flash).length > 0)
 }

@@ -4,6 +4,7 @@
 
 /// <reference path="../../adonis-typings/index.ts" />
 
+import { IncomingMessage } from 'http'
 import { ApplicationContract } from '@ioc:Adonis/Core/Application'
 import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
 import {
@@ -12,19 +13,27 @@ import {
   SessionDriverContract,
   SessionManagerContract,
 } from '@ioc:Adonis/Addons/Session'
-import { InvalidSessionConfigException, InvalidSessionDriverException } from '../errors'
+import {
+  InvalidSessionConfigException,
+  InvalidSessionDriverException,
+  SessionRuntimeException,
+} from '../errors'
 import { ResolvedSessionConfig, resolveConfig } from './config'
 import { SessionCookies } from '../Cookies'
 import { Session } from '../Session'
+import { ReadonlySession, readWithoutTouch } from '../Session/Readonly'
+import { generateSessionId } from '../SessionId'
 import { SessionClient } from '../Client'
 import { CookieDriver } from '../Drivers/Cookie'
-import { FileDriver } from '../Drivers/File'
-import { FileSweeper } from '../Drivers/FileSweeper'
+import { FileDriver, FileRuntime } from '../Drivers/File'
+import { FileSweeper } from '../Drivers/File/Sweeper'
+import { FileWorkerClient } from '../Drivers/File/WorkerClient'
 import { MemoryDriver } from '../Drivers/Memory'
-import { RedisDriver, RedisConnectionLike } from '../Drivers/Redis'
-import { DatabaseDriver, DatabaseRuntime } from '../Drivers/Database'
+import { RedisRuntime } from '../Drivers/Redis/runtime'
+import { UpdateBatches } from '../Drivers/Shared/batching'
 import { DatabaseSweeper } from '../Drivers/Database/sweeper'
-import { dialectFor } from '../Drivers/Database/dialects'
+import { DatabaseParts, databaseFactory, databaseParts } from './database'
+import { redisFactory } from './redis'
 
 /**
  * Builds a driver for one request; `ctx` is absent for the test client
@@ -32,9 +41,10 @@ import { dialectFor } from '../Drivers/Database/dialects'
 type DriverFactory = (ctx?: HttpContextContract) => SessionDriverContract
 
 /**
- * Owns the normalised config and the parts shared by every request (cookie
- * caches, file sweeper, redis connection), and creates one Session per
- * request with a fresh driver.
+ * Owns the normalised config and the parts shared by every request of the
+ * app (cookie caches, update batches, the file worker and sweeper, the
+ * redis pipelines and scripts), closes them with `close()`, and creates one
+ * Session per request with a fresh driver.
  */
 export class SessionManager implements SessionManagerContract {
   /**
@@ -50,7 +60,10 @@ export class SessionManager implements SessionManagerContract {
   private extendedDrivers: Map<string, ExtendCallback> = new Map()
   private factory: DriverFactory | null = null
   private fileSweeper: FileSweeper | null = null
-  private database: { runtime: DatabaseRuntime; sweeper: DatabaseSweeper } | null = null
+  private batches = new UpdateBatches()
+  private fileRuntime: FileRuntime | null = null
+  private redisRuntime: RedisRuntime | null = null
+  private database: DatabaseParts | null = null
 
   /**
    * The built-in drivers by name. `extend()` under the same name wins.
@@ -59,7 +72,7 @@ export class SessionManager implements SessionManagerContract {
     cookie: () => this.cookieFactory(),
     file: () => this.fileFactory(),
     redis: () => this.redisFactory(),
-    database: () => this.databaseFactory(),
+    database: () => databaseFactory(this.databaseRuntime(), this.config, this.application.logger),
     memory: () => () => new MemoryDriver(this.config.ageMs),
   }
 
@@ -92,22 +105,72 @@ export class SessionManager implements SessionManagerContract {
   }
 
   /**
-   * A session client for the Japa api-client bindings
+   * The read-only session of a raw request that has no HTTP response: the
+   * `upgrade` event's request, or socket.io's `socket.request`. The id and
+   * data cookies are checked as for an HTTP request; anything that does not
+   * verify gives an empty, fresh session. Costs one store read, and never
+   * writes, refreshes the expiry or consumes flash messages.
    */
-  public client(): SessionClient {
-    return new SessionClient(this.config, this.cookies, this.clientDriver())
+  public async readonly(request: IncomingMessage): Promise<ReadonlySession> {
+    if (!request || typeof request !== 'object' || !isPlainHeaders(request.headers)) {
+      throw SessionRuntimeException.notARequest()
+    }
+    const ctx = this.upgradeContext(request)
+    const sessionId = this.cookies.readSessionId(ctx.request)
+    if (!sessionId) {
+      return new ReadonlySession(generateSessionId(), true, null)
+    }
+    if (!this.config.enabled) {
+      return new ReadonlySession(sessionId, false, null)
+    }
+
+    const driver = this.createDriver(ctx)
+    const values = await ctx.profiler.profileAsync(
+      'session:initiate',
+      { driver: this.config.driver, readonly: true },
+      async () => readWithoutTouch(driver, sessionId)
+    )
+    ctx.logger.trace('read-only session read for an upgrade request')
+    return new ReadonlySession(sessionId, false, values)
   }
 
   /**
-   * The driver behind the test client: none for the cookie driver (the
-   * session travels in cookies), the memory driver for extensions (they may
-   * need an HTTP context the client does not have), else the app's driver
+   * An HTTP context around a request that no route handles, so that the
+   * cookie driver and extensions read it as they read any request. Its
+   * response is the framework's detached one: nothing written to it is sent.
    */
-  private clientDriver(): SessionDriverContract | null {
-    if (this.extendedDrivers.has(this.config.driver)) {
-      return new MemoryDriver(this.config.ageMs)
+  private upgradeContext(request: IncomingMessage): HttpContextContract {
+    const HttpContext = this.application.container.use('Adonis/Core/HttpContext')
+    return HttpContext.create('/', {}, request)
+  }
+
+  /**
+   * A session client for the Japa api-client bindings. `ctx` describes the
+   * test request; it is what an extension's callback receives (a context
+   * for `/` when none is given).
+   */
+  public client(ctx?: HttpContextContract): SessionClient {
+    return new SessionClient(this.config, this.cookies, this.clientDriver(ctx))
+  }
+
+  /**
+   * The driver behind the test client: the very driver the server uses, so
+   * the test and the app share one store; none for the built-in cookie
+   * driver, whose session travels in the request's cookies
+   */
+  private clientDriver(ctx?: HttpContextContract): SessionDriverContract | null {
+    const name = this.config.driver
+    if (this.extendedDrivers.has(name)) {
+      return this.createDriver(ctx || this.testContext())
     }
-    return this.config.driver === 'cookie' ? null : this.createDriver()
+    return name === 'cookie' ? null : this.createDriver(ctx)
+  }
+
+  /**
+   * A real HTTP context for an extension called outside of a request
+   */
+  private testContext(): HttpContextContract {
+    return this.application.container.use('Adonis/Core/HttpContext').create('/', {})
   }
 
   /**
@@ -148,8 +211,28 @@ export class SessionManager implements SessionManagerContract {
     if (this.config.driver !== 'file') {
       return null
     }
-    this.fileSweeper = this.fileSweeper || new FileSweeper(this.fileLocation(), this.config.ageMs)
+    this.fileSweeper =
+      this.fileSweeper ||
+      new FileSweeper(this.fileLocation(), this.config.ageMs, this.fileDrivers().worker)
     return this.fileSweeper
+  }
+
+  /**
+   * Stop what the drivers share: the file worker, the redis listeners, the
+   * database sweeper. Called by the provider when the app shuts down.
+   */
+  public async close(): Promise<void> {
+    this.redisRuntime?.close()
+    await this.database?.sweeper.close()
+    await this.fileRuntime?.worker.close()
+  }
+
+  private fileDrivers(): FileRuntime {
+    this.fileRuntime = this.fileRuntime || {
+      worker: new FileWorkerClient(),
+      batches: this.batches,
+    }
+    return this.fileRuntime
   }
 
   private resolveFactory(): DriverFactory {
@@ -167,19 +250,18 @@ export class SessionManager implements SessionManagerContract {
   }
 
   /**
-   * What an extension receives as config: `config.<driver>` as the docs
-   * describe, merged over the rest of the session config (6.4 passed the
-   * whole config), so extensions written for either work
+   * What an extension receives as config: exactly `config.<driver>`, as the
+   * docs describe (`{}` when there is none); the whole session config is
+   * `manager.config`
    */
-  private extensionConfig(name: string) {
-    const own = (this.config as Record<string, any>)[name]
-    return { ...this.config, ...(own && typeof own === 'object' ? own : {}) }
+  private extensionConfig(name: string): unknown {
+    return (this.config as Record<string, any>)[name] ?? {}
   }
 
   private cookieFactory(): DriverFactory {
     return (ctx) => {
       if (!ctx) {
-        throw new InvalidSessionDriverException('The cookie driver needs an HTTP context')
+        throw InvalidSessionDriverException.needsHttpContext('cookie')
       }
       return new CookieDriver(this.config, this.cookies, ctx)
     }
@@ -194,83 +276,33 @@ export class SessionManager implements SessionManagerContract {
   }
 
   private fileFactory(): DriverFactory {
-    const location = this.fileLocation()
+    const { ageMs, refreshAfterMs, gcProbability } = this.config
+    const options = { location: this.fileLocation(), ageMs, refreshAfterMs }
     const sweeper = this.sweeper()!
+    const runtime = this.fileDrivers()
     const logger = this.application.logger
-    const probability = this.config.gcProbability
     return (ctx) => {
-      if (probability > 0 && Math.random() < probability) {
+      if (gcProbability > 0 && Math.random() < gcProbability) {
         sweeper.schedule()
       }
-      return new FileDriver(this.config, location, ctx ? ctx.logger : logger)
+      return new FileDriver(options, runtime, ctx ? ctx.logger : logger)
     }
   }
 
   private redisFactory(): DriverFactory {
-    const name = this.config.redisConnection
-    if (!name) {
-      throw InvalidSessionConfigException.missingRedisConnection()
-    }
-    const container = this.application.container
-    if (!container.hasBinding('Adonis/Addons/Redis')) {
-      throw InvalidSessionConfigException.redisNotInstalled()
-    }
-    if (!this.application.config.get(`redis.connections.${name}`)) {
-      throw InvalidSessionConfigException.unknownRedisConnection(name)
-    }
-
-    const redis = container.use('Adonis/Addons/Redis') as any
-    const logger = this.application.logger
-    return (ctx) => {
-      const connection: RedisConnectionLike = redis.connection(name)
-      return new RedisDriver(this.config, connection, ctx ? ctx.logger : logger)
-    }
-  }
-
-  private databaseFactory(): DriverFactory {
-    const { runtime, sweeper } = this.databaseRuntime()
-    const options = { ageMs: this.config.ageMs, refreshAfterMs: this.config.refreshAfterMs }
-    const logger = this.application.logger
-    const probability = this.config.gcProbability
-    return (ctx) => {
-      if (probability > 0 && Math.random() < probability) {
-        sweeper.schedule()
-      }
-      return new DatabaseDriver(options, runtime, ctx ? ctx.logger : logger)
-    }
+    this.redisRuntime = this.redisRuntime || new RedisRuntime(this.batches)
+    return redisFactory(this.application, this.config, this.redisRuntime)
   }
 
   /**
-   * The Lucid connection, its dialect's statements and the sweeper, made
-   * once; Lucid closes the connection at shutdown
+   * The Lucid connection's runtime and the sweeper of its table, made once
    */
-  private databaseRuntime() {
-    if (this.database) {
-      return this.database
-    }
-    const container = this.application.container
-    if (!container.hasBinding('Adonis/Lucid/Database')) {
-      throw InvalidSessionConfigException.lucidNotInstalled()
-    }
-    const Database = container.use('Adonis/Lucid/Database') as any
-    const name = this.config.database.connection || Database.primaryConnectionName
-    if (!name || !Database.manager.has(name)) {
-      throw InvalidSessionConfigException.unknownDatabaseConnection(String(name))
-    }
-    const client = Database.connection(name)
-    const dialect = dialectFor(client.dialect.name)
-    if (!dialect) {
-      throw InvalidSessionConfigException.unsupportedDatabase(name, client.dialect.name)
-    }
-    const runtime = new DatabaseRuntime(client, dialect, {
-      table: this.config.database.table,
-      storeTimeoutMs: this.config.storeTimeoutMs,
-    })
-    const logger = this.application.logger
-    const sweeper = new DatabaseSweeper(runtime, (error: any) => {
-      logger.warn('sweeping expired sessions failed: %s', error && error.message)
-    })
-    this.database = { runtime, sweeper }
+  private databaseRuntime(): DatabaseParts {
+    this.database = this.database || databaseParts(this.application, this.config, this.batches)
     return this.database
   }
+}
+
+function isPlainHeaders(headers: unknown): boolean {
+  return headers !== null && typeof headers === 'object'
 }

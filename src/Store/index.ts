@@ -5,7 +5,7 @@
 /// <reference path="../../adonis-typings/index.ts" />
 
 import { AllowedSessionValues, StoreContract } from '@ioc:Adonis/Addons/Session'
-import { SessionRuntimeException } from '../errors'
+import { SessionRuntimeException, UnsafeSessionKeyException } from '../errors'
 
 const UNSAFE_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype'])
 
@@ -16,7 +16,7 @@ export function splitPath(key: string): string[] {
   const segments = String(key).split('.')
   for (const segment of segments) {
     if (UNSAFE_SEGMENTS.has(segment)) {
-      throw SessionRuntimeException.unsafeKey(key)
+      throw UnsafeSessionKeyException.segment(segment)
     }
   }
   return segments

@@ -14,16 +14,11 @@ import { Application } from '@adonisjs/core/build/standalone'
 import type { RouterContract } from '@ioc:Adonis/Core/Route'
 import type { SessionConfig } from '@ioc:Adonis/Addons/Session'
 import type { SessionManager } from '../../src/SessionManager'
+import { REDIS_DB, REDIS_HOST, REDIS_PORT, ensureRedis } from './redis_check'
 
 export const APP_KEY = 'averylongrandomsecretkeyfortests'
 
-export const REDIS_HOST = process.env.REDIS_HOST || '127.0.0.1'
-export const REDIS_PORT = Number(process.env.REDIS_PORT || 6379)
-
-/**
- * Redis db the tests use, so that they never touch db 0
- */
-export const REDIS_DB = 9
+export { REDIS_DB, REDIS_HOST, REDIS_PORT }
 
 const ROOT = join(__dirname, '..', '..')
 
@@ -103,6 +98,9 @@ export async function setupApp(
   session: Partial<SessionConfig> & Record<string, any>,
   options: AppOptions = {}
 ): Promise<TestApp> {
+  if (options.providers?.includes('@adonisjs/redis')) {
+    await ensureRedis()
+  }
   const appRoot = tmpPath('app')
 
   await outputFile(
@@ -186,6 +184,7 @@ export async function setupApp(
     async listen() {
       Server.optimize()
       httpServer = createServer(Server.handle.bind(Server))
+      Server.instance = httpServer
       await new Promise<void>((resolve) => httpServer!.listen(0, '127.0.0.1', resolve))
       testApp.url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`
       return testApp.url

@@ -51,8 +51,22 @@ export class Browser {
     return this.request('GET', path, undefined, headers)
   }
 
+  /**
+   * A POST with a JSON body, or a form body when given URLSearchParams
+   */
   public post(path: string, body?: unknown, headers: Record<string, string> = {}) {
     return this.request('POST', path, body, headers)
+  }
+
+  /**
+   * Post an HTML form: fields urlencoded with brackets for nested values
+   * (`user[email]`, `users[0][name]`), as browsers send named inputs
+   */
+  public postForm(path: string, fields: Record<string, any>, headers: Record<string, string> = {}) {
+    return this.request('POST', path, new URLSearchParams(formPairs(fields, '')).toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...headers,
+    })
   }
 
   /**
@@ -80,7 +94,9 @@ export class Browser {
     if (this.cookies.size && !headers.cookie) {
       ;(init.headers as Record<string, string>).cookie = this.cookieHeader()
     }
-    if (body !== undefined) {
+    if (typeof body === 'string' || body instanceof URLSearchParams) {
+      init.body = body
+    } else if (body !== undefined) {
       ;(init.headers as Record<string, string>)['content-type'] = 'application/json'
       init.body = JSON.stringify(body)
     }
@@ -109,6 +125,18 @@ export class Browser {
     }
     return { status: response.status, text, json, headers: response.headers, setCookies }
   }
+}
+
+/**
+ * `[name, value]` pairs of nested form fields, in bracket notation
+ */
+function formPairs(value: any, prefix: string): [string, string][] {
+  if (value === null || typeof value !== 'object') {
+    return [[prefix, String(value)]]
+  }
+  return Object.entries(value).flatMap(([key, item]) =>
+    formPairs(item, prefix ? `${prefix}[${key}]` : key)
+  )
 }
 
 /**

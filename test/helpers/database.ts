@@ -11,8 +11,8 @@ import { readFile, writeFile } from 'fs-extra'
 import { randomBytes } from 'crypto'
 import knexLib, { Knex } from 'knex'
 import { Migrator } from '@adonisjs/lucid/build/src/Migrator'
-import { SESSION_DEFAULTS, TestApp, setupApp, tmpPath } from './app'
-import { decodePayload } from '../../src/Payload'
+import { AppOptions, SESSION_DEFAULTS, TestApp, setupApp, tmpPath } from './app'
+import { decodePayload } from '../../src/Drivers/Shared/payload'
 import MakeSessionTable from '../../commands/MakeSessionTable'
 
 export type DialectName = 'pg' | 'mysql' | 'sqlite'
@@ -117,12 +117,21 @@ export class TestDatabase {
    */
   public app(
     session: Record<string, any> = {},
-    options: { connection?: Record<string, any>; name?: string; script?: string } = {}
+    options: {
+      connection?: Record<string, any>
+      name?: string
+      script?: string
+      beforeBoot?: AppOptions['beforeBoot']
+    } = {}
   ) {
     const file = this.databaseConfig(options.connection, options.name, options.script)
     return setupApp(
       { ...SESSION_DEFAULTS, driver: 'database', database: { table: this.table }, ...session },
-      { providers: ['@adonisjs/lucid'], files: { 'config/database.js': file } }
+      {
+        providers: ['@adonisjs/lucid'],
+        files: { 'config/database.js': file },
+        beforeBoot: options.beforeBoot,
+      }
     )
   }
 
@@ -153,6 +162,27 @@ export class TestDatabase {
   public async peek(id: string) {
     const row = await this.knex(this.table).where('id', id).first()
     return row ? decodePayload(id, row.payload) : null
+  }
+
+  /**
+   * Make `text` the stored payload of a session (a live row)
+   */
+  public async writeRaw(id: string, text: string) {
+    await this.knex(this.table).where('id', id).delete()
+    await this.knex(this.table).insert({
+      id,
+      payload: text,
+      version: 1,
+      expires_at: Date.now() + 60_000,
+    })
+  }
+
+  /**
+   * Store a copy of one session's row under another id
+   */
+  public async copyStored(fromId: string, toId: string) {
+    const row = await this.knex(this.table).where('id', fromId).first()
+    await this.writeRaw(toId, row.payload)
   }
 
   /**

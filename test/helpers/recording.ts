@@ -22,6 +22,10 @@ export function recording(
   if (driver.update) {
     recorded.update = (id, updater) => (record('update', id), driver.update!(id, updater))
   }
+  const peeking = driver as SessionDriverContract & { peek?: (id: string) => any }
+  if (peeking.peek) {
+    ;(recorded as typeof peeking).peek = (id) => (record('peek', id), peeking.peek!(id))
+  }
   return recorded
 }
 

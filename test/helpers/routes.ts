@@ -87,4 +87,35 @@ export function defineSessionRoutes(Route: RouterContract) {
     return session.all()
   })
   Route.get('/noop', () => 'ok')
+  Route.post('/call', ({ session, request }) => {
+    const { method, args } = request.body()
+    if (!CALLABLE.includes(method)) {
+      throw new Error(`/call does not call "${method}"`)
+    }
+    const [target, name] = method.startsWith('flashMessages.')
+      ? [session.flashMessages, method.slice('flashMessages.'.length)]
+      : [session, method]
+    return { result: (target as any)[name](...args) ?? null }
+  })
 }
+
+/**
+ * The session methods `/call` may call, with the arguments of the request
+ * body: the ones that take a key or a list of keys
+ */
+const CALLABLE = [
+  'get',
+  'has',
+  'put',
+  'forget',
+  'pull',
+  'increment',
+  'decrement',
+  'flash',
+  'flashOnly',
+  'flashExcept',
+  'reflashOnly',
+  'reflashExcept',
+  'flashMessages.get',
+  'flashMessages.has',
+]

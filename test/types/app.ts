@@ -5,16 +5,23 @@
 
 import { test } from '@japa/runner'
 import Route from '@ioc:Adonis/Core/Route'
+import { IncomingMessage } from 'http'
+import Server from '@ioc:Adonis/Core/Server'
 import Session, {
   AllowedSessionValues,
   ExtendCallback,
+  ReadonlySessionContract,
+  ReadonlyStoreContract,
   SessionConfig,
   SessionContract,
   SessionDriverContract,
+  SessionViewLocals,
   StoreContract,
 } from '@ioc:Adonis/Addons/Session'
 import { ApplicationContract } from '@ioc:Adonis/Core/Application'
 import { sessionConfig } from '@adonisjs/session/build/config'
+import View from '@ioc:Adonis/Core/View'
+import { sessionTags, defineViewBindings } from '@adonisjs/session/build/src/Bindings/View'
 
 export const config: SessionConfig = sessionConfig({
   enabled: true,
@@ -45,6 +52,8 @@ Route.post('/cart', async ({ session, response }) => {
   session.reflash()
   session.reflashOnly(['errors'])
   session.reflashExcept(['success'])
+  session.flashNow('notice', 'Shown on this page only')
+  session.flashNow({ errors: { title: ['Title is required'] } })
   const messages: StoreContract = session.flashMessages
   const empty: boolean = messages.isEmpty
   const id: string = session.sessionId
@@ -73,6 +82,10 @@ export class MemoryDriver implements SessionDriverContract {
 const extension: ExtendCallback = (manager, driverConfig, ctx) => {
   manager.isEnabled()
   ctx.request.url()
+  const cookieName: string = manager.config.cookieName
+  // @ts-expect-error the normalised config is read-only
+  manager.config = {} as any
+  ctx.logger.trace('session cookie %s, driver config %o', cookieName, driverConfig)
   return new MemoryDriver()
 }
 Session.extend('memory', extension)
@@ -86,6 +99,28 @@ export function fromProvider(app: ApplicationContract) {
   // @ts-expect-error a session value must be one of AllowedSessionValues
   session.put('nothing', undefined)
 }
+
+Server.instance!.on('upgrade', async (request: IncomingMessage, socket) => {
+  const session: ReadonlySessionContract = await Session.readonly(request)
+  const userId: number | undefined = session.get('auth_web')
+  const flash: ReadonlyStoreContract = session.flashMessages
+  const state: [string, boolean, true, true] = [
+    session.sessionId,
+    session.fresh,
+    session.readonly,
+    session.initiated,
+  ]
+  if (!userId || !session.has('auth_web') || flash.isEmpty) {
+    socket.destroy()
+  }
+  console.log(session.all(), flash.get('notice'), flash.all(), state)
+  // @ts-expect-error a read-only session has no put
+  session.put('cart', 1)
+  // @ts-expect-error nor a commit
+  await session.commit()
+  // @ts-expect-error its flash messages cannot be set
+  flash.set('notice', 'hi')
+})
 
 test('japa helpers', async ({ client }) => {
   const response = await client
@@ -101,3 +136,19 @@ test('japa helpers', async ({ client }) => {
   response.dumpSession({ depth: 1 }).assertStatus(200)
   console.log(values, flash)
 })
+
+export function viewLocals(locals: SessionViewLocals) {
+  const title: string = locals.old('title', '')
+  const city = locals.old('address.city')
+  const messages: StoreContract = locals.flashMessages
+  const cart: number = locals.session.get('cart', 0)
+  // @ts-expect-error templates get a read-only session
+  locals.session.put('cart', 1)
+  return [title, city, messages.has('errors.title'), cart]
+}
+
+/**
+ * The package's tags are Edge tags: another Edge instance can take them
+ */
+sessionTags.forEach((tag) => View.registerTag(tag))
+defineViewBindings(View)

@@ -7,7 +7,7 @@ import type { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
 export default class Auth {
   public async handle({ session, response }: HttpContextContract, next: () => Promise<void>) {
     if (!session.has('user')) {
-      session.flash('notification', 'Please sign in to see that page')
+      session.flash('warning', 'Please sign in to see that page')
       return response.redirect('/login')
     }
     await next()

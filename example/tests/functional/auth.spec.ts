@@ -13,7 +13,7 @@ test.group('Sign in and sign out', () => {
     response.assertHeader('location', '/account')
     response.assertSession('user', { email: 'demo@example.com', name: 'Demo User' })
     response.assertSession('cart', 2)
-    response.assertFlashMessage('notification', 'Welcome back, Demo User')
+    response.assertFlashMessage('success', 'Welcome back, Demo User')
     assert.exists(response.cookie('adonis-session'))
   })
 
@@ -36,7 +36,7 @@ test.group('Sign in and sign out', () => {
 
     response.assertStatus(302)
     response.assertHeader('location', '/login')
-    response.assertFlashMessage('notification', 'Please sign in to see that page')
+    response.assertFlashMessage('warning', 'Please sign in to see that page')
   })
 
   test('shows the account page to a signed-in user', async ({ client }) => {
@@ -58,6 +58,6 @@ test.group('Sign in and sign out', () => {
     response.assertHeader('location', '/')
     response.assertSessionMissing('user')
     response.assertSession('cart', 1)
-    response.assertFlashMessage('notification', 'You have been signed out')
+    response.assertFlashMessage('info', 'You have been signed out')
   })
 })

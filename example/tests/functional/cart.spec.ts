@@ -5,14 +5,14 @@ test.group('Cart', () => {
     const response = await client.get('/cart').session({ cart: 3 })
 
     response.assertStatus(200)
-    response.assertTextIncludes('<strong id="cart-count">3</strong>')
+    response.assertTextIncludes('<p class="stat" id="cart-count">3</p>')
   })
 
   test('starts an empty cart at zero', async ({ client }) => {
     const response = await client.get('/cart')
 
     response.assertStatus(200)
-    response.assertTextIncludes('<strong id="cart-count">0</strong>')
+    response.assertTextIncludes('<p class="stat" id="cart-count">0</p>')
   })
 
   test('increments the cart by the posted quantity', async ({ client }) => {
@@ -52,6 +52,6 @@ test.group('Cart', () => {
 
     response.assertSessionMissing('cart')
     response.assertSessionMissing('cartUpdatedAt')
-    response.assertFlashMessage('notification', 'Cart emptied')
+    response.assertFlashMessage('info', 'Cart emptied')
   })
 })

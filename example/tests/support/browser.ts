@@ -1,4 +1,6 @@
-import { chromium, Browser, BrowserContext } from 'playwright-core'
+import { mkdirSync } from 'fs'
+import { join } from 'path'
+import { chromium, Browser, BrowserContext, Page } from 'playwright-core'
 
 /**
  * Debian's chromium; playwright-core never downloads a browser here
@@ -15,6 +17,18 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ]
+
+/**
+ * Screenshots of the pages the tests visit (gitignored)
+ */
+export const SCREENSHOTS_DIR = join(
+  __dirname,
+  '..',
+  '..',
+  'test-artifacts',
+  'screenshots',
+  process.env.E2E_SESSION_DRIVER || 'cookie'
+)
 
 let browser: Browser | null = null
 
@@ -39,13 +53,36 @@ export async function stopBrowser() {
 }
 
 /**
- * A fresh browser context, that is a visitor with no cookies yet
+ * A visitor: a fresh browser context (no cookies yet) and the console
+ * errors and uncaught exceptions of every page it opens
  */
-export async function newVisitor(baseURL: string): Promise<BrowserContext> {
+export type Visitor = { context: BrowserContext; consoleErrors: string[] }
+
+export async function newVisitor(baseURL: string): Promise<Visitor> {
   if (!browser) {
     throw new Error('The browser is not running: startBrowser() must run in the suite setup')
   }
-  const context = await browser.newContext({ baseURL })
+  const context = await browser.newContext({ baseURL, viewport: { width: 1100, height: 900 } })
   context.setDefaultTimeout(10_000)
-  return context
+  const consoleErrors: string[] = []
+  context.on('page', (page) => watchConsole(page, consoleErrors))
+  return { context, consoleErrors }
+}
+
+function watchConsole(page: Page, errors: string[]) {
+  page.on('console', (message) => {
+    if (message.type() === 'error') {
+      errors.push(`${page.url()}: ${message.text()}`)
+    }
+  })
+  page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`))
+}
+
+/**
+ * Saves a full-page screenshot as <name>.png in the artifacts folder
+ */
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true })
+  await page.waitForLoadState('load')
+  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true })
 }

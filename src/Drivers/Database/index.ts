@@ -5,10 +5,10 @@
 /// <reference path="../../../adonis-typings/index.ts" />
 
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
-import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
+import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionPayloadTooLargeException, SessionRuntimeException } from '../../errors'
-import { decodePayload, encodePayload } from '../../Payload'
-import { inBatch, nextValues } from '../queue'
+import { decodePayload, encodePayload } from '../Shared/payload'
+import { ChangeAwareDriver, SessionChange } from '../Shared/change'
 import { DatabaseRuntime } from './runtime'
 import { Row, SessionTable } from './statements'
 
@@ -41,7 +41,7 @@ type Base = { version: number | null; values: Record<string, any> | null }
  * new session) that replays the request's changes onto the stored row when
  * another request wrote first.
  */
-export class DatabaseDriver implements SessionDriverContract {
+export class DatabaseDriver implements ChangeAwareDriver {
   private readRow: (Row & { values: Record<string, any> | null }) | null = null
   private table: SessionTable
 
@@ -60,6 +60,14 @@ export class DatabaseDriver implements SessionDriverContract {
     return values
   }
 
+  /**
+   * Read without remembering the row as this request's base, for read-only
+   * sessions (WebSocket connections); like `read`, it leaves the expiry alone
+   */
+  public async peek(sessionId: string): Promise<Record<string, any> | null> {
+    return this.valuesOf(await this.table.select(sessionId))
+  }
+
   public async write(sessionId: string, values: Record<string, any>): Promise<void> {
     if (!values || typeof values !== 'object') {
       throw SessionRuntimeException.notAnObject('database')
@@ -67,13 +75,20 @@ export class DatabaseDriver implements SessionDriverContract {
     await this.update(sessionId, () => values)
   }
 
+  public update(sessionId: string, updater: SessionUpdater): Promise<void> {
+    return this.applyChange(sessionId, new SessionChange(updater))
+  }
+
   /**
    * Applies the request's changes with compare-and-set, together with those
-   * of other requests of this process on the same session (see inBatch)
+   * of other requests of this app on the same session (one batch of
+   * `Shared/batching`): one UPDATE when no other request wrote meanwhile
    */
-  public async update(sessionId: string, updater: SessionUpdater): Promise<void> {
+  public async applyChange(sessionId: string, change: SessionChange): Promise<void> {
     const key = `database:${this.runtime.name}:${this.runtime.options.table}:${sessionId}`
-    await inBatch(key, updater, (combined) => this.compareAndSet(sessionId, combined))
+    await this.runtime.batches.run(key, change, (combined) =>
+      this.compareAndSet(sessionId, combined)
+    )
   }
 
   public async destroy(sessionId: string): Promise<void> {
@@ -97,13 +112,14 @@ export class DatabaseDriver implements SessionDriverContract {
    * new row), and on a conflict reads the row again and replays the changes
    * onto it
    */
-  private async compareAndSet(sessionId: string, updater: SessionUpdater) {
+  private async compareAndSet(sessionId: string, change: SessionChange) {
     const read = this.readRow && this.readRow.id === sessionId ? this.readRow : null
     let base: Base = read ? { version: read.version, values: read.values } : NOT_STORED
     await this.runtime.knowClock()
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const next = nextValues(updater, attempt === 0 ? read?.values : null, () => base.values)
+      // until a conflict, the row holds what this request read
+      const next = change.valuesOver(attempt === 0 ? read?.values : null, () => base.values)
       if (await this.store(sessionId, base.version, next)) {
         return
       }
@@ -127,7 +143,11 @@ export class DatabaseDriver implements SessionDriverContract {
    */
   private async store(sessionId: string, version: number | null, next: Record<string, any> | null) {
     if (next === null) {
-      const done = version === null || (await this.table.remove(sessionId, version))
+      // with no row expected, another request may have inserted one since
+      const done =
+        version === null
+          ? (await this.table.select(sessionId)).version === null
+          : await this.table.remove(sessionId, version)
       this.readRow = done ? { ...NO_ROW, id: sessionId, values: null } : this.readRow
       return done
     }

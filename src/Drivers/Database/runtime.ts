@@ -4,6 +4,7 @@
 
 import { performance } from 'perf_hooks'
 import { SessionStoreUnavailableException } from '../../errors'
+import { UpdateBatches } from '../Shared/batching'
 import { Dialect } from './dialects'
 import { describeFailure } from './failures'
 
@@ -30,8 +31,9 @@ const DEFAULT_LIMIT = 1_000_000_000
 
 /**
  * What one app shares between the requests on the database driver: the
- * connection, the SQL of its dialect, the offset of the database clock and
- * the capacity of the payload column. Created by the manager; the
+ * connection, the SQL of its dialect, the offset of the database clock,
+ * the capacity of the payload column and the update batches. Created by
+ * the manager; the
  * connection itself belongs to Lucid, which closes it at shutdown.
  */
 export class DatabaseRuntime {
@@ -45,7 +47,8 @@ export class DatabaseRuntime {
   constructor(
     public readonly client: DatabaseClientLike,
     public readonly dialect: Dialect,
-    public readonly options: DatabaseRuntimeOptions
+    public readonly options: DatabaseRuntimeOptions,
+    public readonly batches: UpdateBatches
   ) {}
 
   /**

@@ -29,6 +29,7 @@ const MIN_SWEEP_INTERVAL_MS = 60 * 1000
 export class DatabaseSweeper {
   private running: Promise<number> | null = null
   private lastStartedAt = -Infinity
+  private closed = false
   private table: SessionTable
 
   constructor(runtime: DatabaseRuntime, private onError?: (error: unknown) => void) {
@@ -40,7 +41,11 @@ export class DatabaseSweeper {
    * than MIN_SWEEP_INTERVAL_MS ago; never awaited by a request
    */
   public schedule() {
-    if (this.running || performance.now() - this.lastStartedAt < MIN_SWEEP_INTERVAL_MS) {
+    if (
+      this.closed ||
+      this.running ||
+      performance.now() - this.lastStartedAt < MIN_SWEEP_INTERVAL_MS
+    ) {
       return
     }
     this.sweep().catch((error) => this.onError?.(error))
@@ -59,13 +64,22 @@ export class DatabaseSweeper {
     return this.running
   }
 
+  /**
+   * Stop sweeping: no sweep starts any more, and the running one ends after
+   * its current batch, so no statement reaches a connection Lucid is closing
+   */
+  public async close() {
+    this.closed = true
+    await this.running?.catch(() => {})
+  }
+
   private async deleteExpired() {
     const now = Date.now()
     let total = 0
     for (;;) {
       const deleted = await this.table.sweep(now, BATCH_SIZE, BATCH_TIMEOUT_MS)
       total += deleted
-      if (deleted < BATCH_SIZE) {
+      if (deleted < BATCH_SIZE || this.closed) {
         return total
       }
       await new Promise((resolve) => setImmediate(resolve))

@@ -30,7 +30,7 @@ export default class AuthController {
 
     session.regenerate()
     session.put('user', { email: DEMO_USER.email, name: DEMO_USER.name })
-    session.flash('notification', `Welcome back, ${DEMO_USER.name}`)
+    session.flash('success', `Welcome back, ${DEMO_USER.name}`)
     return response.redirect('/account')
   }
 
@@ -45,7 +45,7 @@ export default class AuthController {
   public async destroy({ response, session }: HttpContextContract) {
     session.forget('user')
     session.regenerate()
-    session.flash('notification', 'You have been signed out')
+    session.flash('info', 'You have been signed out')
     return response.redirect('/')
   }
 }

@@ -1,8 +1,10 @@
 import type { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
+import Event from '@ioc:Adonis/Core/Event'
 
 /**
  * A cart counter kept in the session: `session.put`, `session.increment`
- * and `session.forget`.
+ * and `session.forget`. Changes go to the session's other tabs through
+ * start/socket.ts.
  */
 export default class CartController {
   /**
@@ -24,6 +26,7 @@ export default class CartController {
 
     session.increment('cart', quantity)
     session.put('cartUpdatedAt', new Date().toISOString())
+    Event.emit('cart:changed', { sessionId: session.sessionId, count: session.get('cart') })
     return response.redirect('/cart')
   }
 
@@ -33,7 +36,8 @@ export default class CartController {
   public async clear({ response, session }: HttpContextContract) {
     session.forget('cart')
     session.forget('cartUpdatedAt')
-    session.flash('notification', 'Cart emptied')
+    session.flash('info', 'Cart emptied')
+    Event.emit('cart:changed', { sessionId: session.sessionId, count: 0 })
     return response.redirect('/cart')
   }
 }

@@ -1,0 +1,301 @@
+/*
+ * @adonisjs/session
+ */
+
+/// <reference path="../../../adonis-typings/index.ts" />
+
+import { join } from 'path'
+import { promises as fs } from 'fs'
+import { LoggerContract } from '@ioc:Adonis/Core/Logger'
+import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
+import { SessionRuntimeException, SessionStoreUnavailableException } from '../../errors'
+import { decodePayload, encodePayload } from '../Shared/payload'
+import { ChangeAwareDriver, SessionChange } from '../Shared/change'
+import { UpdateBatches } from '../Shared/batching'
+import { isValidSessionId } from '../../SessionId'
+import { lockPathFor } from './lock'
+import { FileContent, ignoreMissing } from './sync'
+import { CommitJob, CommitResult } from './jobs'
+import { FileWorkerClient } from './WorkerClient'
+import { fitsInPlace, seal, unseal, withHeadroom } from './format'
+
+/**
+ * What the file driver is built from: where the files live and how long a
+ * session lives
+ */
+export type FileDriverOptions = { location: string; ageMs: number; refreshAfterMs: number }
+
+/**
+ * The parts the manager shares between the file drivers of one app
+ */
+export type FileRuntime = { worker: FileWorkerClient; batches: UpdateBatches }
+
+/**
+ * How long a write waits for another process holding the session's lock
+ */
+const LOCK_WAIT_MS = 5000
+
+/**
+ * How often a read that caught a write half-way tries again
+ */
+const TORN_READ_RETRIES = 5
+
+/**
+ * A session file as this request read it
+ */
+type Snapshot = FileContent & {
+  sessionId: string
+  text: string | false
+  /**
+   * What `read` returned for it
+   */
+  values?: Record<string, any> | null
+}
+
+/**
+ * The stored copy a write applies its changes to: the file's content (its
+ * unsealed text) as last seen, or null for no file
+ */
+type Base = FileContent & { text: string | false; expired: boolean }
+
+/**
+ * One file per session, `<location>/<id>.txt`, in the 6.4 payload format
+ * plus an integrity check (see `seal`). Expiry is the file's modification
+ * time plus `age`: `touch` moves it forward without rewriting the data.
+ *
+ * The system calls run on a worker thread (see worker.ts), batched per
+ * turn of the event loop. Every write holds the session's lock file
+ * (`<id>.lock`, O_EXCL), so writes are serialised across processes, and
+ * checks under it that the file still holds what the request read. A new
+ * content that fits in a sealed file of at most one page is written over the
+ * old one in place, padded with spaces to the same length; anything else is
+ * written whole into the lock file, which is then renamed over the session
+ * file. In-place writes are what keep the driver fast (a rename over an
+ * existing file makes ext4 flush the data at once); a reader that catches
+ * one half-way sees a failed check and reads again. Growing a file takes the
+ * rename path, so a full disk fails the write and leaves the previous
+ * content intact.
+ */
+export class FileDriver implements ChangeAwareDriver {
+  private snapshot: Snapshot | null = null
+
+  constructor(
+    private options: FileDriverOptions,
+    private runtime: FileRuntime,
+    private logger?: LoggerContract
+  ) {}
+
+  public async read(sessionId: string): Promise<Record<string, any> | null> {
+    this.snapshot = await this.readSnapshot(sessionId)
+    if (!this.snapshot) {
+      return null
+    }
+    this.snapshot.values = this.decode(sessionId, this.snapshot.text)
+    return this.snapshot.values
+  }
+
+  public async write(sessionId: string, values: Record<string, any>): Promise<void> {
+    if (!values || typeof values !== 'object') {
+      throw SessionRuntimeException.notAnObject('file')
+    }
+    await this.update(sessionId, () => values)
+  }
+
+  public update(sessionId: string, updater: SessionUpdater): Promise<void> {
+    return this.applyChange(sessionId, new SessionChange(updater))
+  }
+
+  /**
+   * Apply the request's changes, together with those of other requests of
+   * this app waiting on the same session (see UpdateBatches)
+   */
+  public async applyChange(sessionId: string, change: SessionChange): Promise<void> {
+    const file = this.pathFor(sessionId)
+    await this.runtime.batches.run(file, change, (combined) =>
+      this.replace(sessionId, file, combined)
+    )
+  }
+
+  /**
+   * Under the session's lock: apply the changes to the stored copy and
+   * write the result, in place when it fits. The changes are applied to
+   * the copy this request read; when the file holds something else by the
+   * time the lock is held, the worker answers with that content (keeping the
+   * lock) and they are applied again to it.
+   */
+  private async replace(sessionId: string, file: string, change: SessionChange) {
+    const known = this.snapshot?.sessionId === sessionId ? this.snapshot : null
+    const lock = lockPathFor(this.options.location, sessionId)
+    const deadline = Date.now() + LOCK_WAIT_MS
+    let base: Base | null = known && this.toBase(known, known.text)
+    let read = known?.values
+    let token = 0
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const job = this.commitJob(sessionId, file, lock, base, change, read)
+        const result: CommitResult = await this.runtime.worker.commit({ ...job, token })
+        token = 'conflict' in result ? result.token : 0
+        if ('done' in result) {
+          break
+        }
+        if (Date.now() >= deadline) {
+          throw this.lockTimeout('busy' in result, lock, file)
+        }
+        if ('busy' in result) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2 + attempt * 2, 25)))
+          continue
+        }
+        base = result.conflict && this.toBase(result.conflict, unseal(result.conflict.raw))
+        read = undefined
+      }
+    } catch (error) {
+      if (token) {
+        this.runtime.worker.release({ op: 'release', token, lock }).catch(() => {})
+      }
+      throw this.unavailable(error)
+    }
+    this.snapshot = null
+  }
+
+  private toBase(content: FileContent, text: string | false): Base {
+    const { raw, size, mtimeMs } = content
+    return { raw, size, mtimeMs, text, expired: mtimeMs + this.options.ageMs <= Date.now() }
+  }
+
+  /**
+   * Why a write gave up: the lock stayed taken, or the file kept changing
+   * under it
+   */
+  private lockTimeout(busy: boolean, lock: string, file: string) {
+    return SessionStoreUnavailableException.create(
+      'file',
+      busy
+        ? `session file is locked by another request for over ${LOCK_WAIT_MS}ms (${lock})`
+        : `session file kept changing under the lock for over ${LOCK_WAIT_MS}ms (${file}); is a process without the lock (6.4) writing it?`
+    )
+  }
+
+  /**
+   * The write of the changes applied to `base`. `read` is what `read()`
+   * returned for `base`, given while the request expects the file to hold
+   * what it read: the session may then know the result without a replay.
+   */
+  private commitJob(
+    sessionId: string,
+    file: string,
+    lock: string,
+    base: Base | null,
+    change: SessionChange,
+    read?: Record<string, any> | null
+  ): Omit<CommitJob, 'token'> {
+    const unexpired = base && !base.expired ? base : null
+    const next = change.valuesOver(unexpired && read, () =>
+      unexpired ? this.decode(sessionId, unexpired.text) : null
+    )
+    const text = next === null ? null : seal(encodePayload(sessionId, next))
+    const length = text === null ? 0 : Buffer.byteLength(text)
+    return {
+      op: 'commit',
+      file,
+      lock,
+      expect: base ? base.raw : null,
+      expectSize: base ? base.size : 0,
+      text,
+      inPlace: base !== null && fitsInPlace(length, base),
+      replaceSize: withHeadroom(length),
+    }
+  }
+
+  public async destroy(sessionId: string): Promise<void> {
+    try {
+      await fs.unlink(this.pathFor(sessionId)).catch(ignoreMissing)
+    } catch (error) {
+      throw this.unavailable(error)
+    }
+  }
+
+  /**
+   * Moves the modification time forward, at most once per `refreshAfter`
+   * of the age; a session that was not found is not touched
+   */
+  public async touch(sessionId: string): Promise<void> {
+    const snapshot = this.snapshot
+    if (!snapshot || snapshot.sessionId !== sessionId) {
+      return
+    }
+    if (Date.now() - snapshot.mtimeMs < this.options.refreshAfterMs) {
+      return
+    }
+    const now = new Date()
+    try {
+      await fs.utimes(this.pathFor(sessionId), now, now).catch(ignoreMissing)
+    } catch (error) {
+      throw this.unavailable(error)
+    }
+  }
+
+  /**
+   * The file of a session. Ids are validated long before this point; the
+   * check here keeps a path outside `file.location` impossible.
+   */
+  private pathFor(sessionId: string) {
+    if (!isValidSessionId(sessionId)) {
+      throw SessionRuntimeException.invalidSessionId('file')
+    }
+    return join(this.options.location, `${sessionId}.txt`)
+  }
+
+  /**
+   * The file's content; null for a missing or expired file. A content that
+   * fails its check was caught half-way through an in-place write: it is
+   * read again.
+   */
+  private async readSnapshot(sessionId: string): Promise<Snapshot | null> {
+    const file = this.pathFor(sessionId)
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.runtime.worker.read({ op: 'read', file }).catch((error) => {
+        throw this.unavailable(error)
+      })
+      if ('missing' in result || result.mtimeMs + this.options.ageMs <= Date.now()) {
+        return null
+      }
+      const text = unseal(result.raw)
+      if (text !== false || attempt === TORN_READ_RETRIES) {
+        return { ...result, sessionId, text }
+      }
+    }
+  }
+
+  /**
+   * The values in a file's unsealed content; a content that failed its
+   * integrity check or is not a payload of this session reads as empty, with
+   * a warning
+   */
+  private decode(sessionId: string, text: string | false) {
+    const warn = (reason: string) => {
+      this.logger?.warn('ignoring unreadable session file for "%s": %s', sessionId, reason)
+    }
+    if (text === false) {
+      warn('payload failed its integrity check')
+      return null
+    }
+    return decodePayload(sessionId, text, warn)
+  }
+
+  /**
+   * File system errors (full or read-only disk, permissions) become
+   * E_SESSION_STORE_UNAVAILABLE; anything else passes through
+   */
+  private unavailable(error: NodeJS.ErrnoException) {
+    if (!error || typeof error.syscall !== 'string') {
+      return error
+    }
+    const message = error.message.startsWith(`${error.code}:`)
+      ? error.message
+      : `${error.code || 'error'}: ${error.message}`
+    return SessionStoreUnavailableException.create(
+      'file',
+      `${message} (file.location "${this.options.location}")`
+    )
+  }
+}

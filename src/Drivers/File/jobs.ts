@@ -1,0 +1,62 @@
+/*
+ * @adonisjs/session
+ */
+
+import { FileContent } from './sync'
+
+export { FileContent }
+
+/**
+ * A system call's error as it crosses from the worker: what the driver
+ * needs to report it
+ */
+export type FileFailure = { message: string; code?: string; syscall?: string; path?: string }
+
+export type ReadJob = { op: 'read'; file: string }
+export type ReadResult = FileContent | { missing: true }
+
+/**
+ * Apply one write under the session's lock file. The worker takes the lock
+ * (or reuses the one `token` names), checks that the file still holds
+ * `expect` (null: that there is no file), and then writes `text` (null:
+ * deletes the file), in place when `inPlace` and the file may be written,
+ * else by writing it into the lock file and renaming that over the session
+ * file. When the file holds something else, it answers with that content and
+ * keeps the lock for the next job under the returned token.
+ */
+export type CommitJob = {
+  op: 'commit'
+  file: string
+  lock: string
+  token: number
+  expect: string | null
+  expectSize: number
+  text: string | null
+  inPlace: boolean
+  replaceSize: number
+}
+export type CommitResult =
+  | { done: true }
+  | { busy: true }
+  | { conflict: FileContent | null; token: number }
+
+/**
+ * Give up a lock kept after a conflict (the token and the lock file it was
+ * given out for)
+ */
+export type ReleaseJob = { op: 'release'; token: number; lock: string }
+export type ReleaseResult = { done: true }
+
+/**
+ * Delete a session file older than `ageMs` under its lock (skipped while a
+ * write holds it), or, without `file`, a lock file left by a dead process
+ */
+export type SweepJob = { op: 'sweep'; file?: string; lock: string; ageMs: number }
+export type SweepResult = { deleted: boolean }
+
+export type Job = ReadJob | CommitJob | ReleaseJob | SweepJob
+
+/**
+ * What the worker answers for each job: its result, or the failure
+ */
+export type Answer = { result: any } | { error: FileFailure }
