@@ -77,11 +77,20 @@ async function resolveIocImports(file: string) {
  * look at it
  */
 export class TestDatabase {
-  public readonly table = `sessions_${randomBytes(5).toString('hex')}`
-  public readonly sqliteFile = join(tmpPath('sqlite'), 'db.sqlite')
+  public readonly table: string
+  public readonly sqliteFile: string
   public knex: Knex
 
-  constructor(public dialect: DialectName, public config = connectionConfig(dialect)) {
+  /**
+   * `existing` names the table (and SQLite file) of another process' run
+   */
+  constructor(
+    public dialect: DialectName,
+    public config = connectionConfig(dialect),
+    existing?: { table: string; sqliteFile: string }
+  ) {
+    this.table = existing ? existing.table : `sessions_${randomBytes(5).toString('hex')}`
+    this.sqliteFile = existing ? existing.sqliteFile : join(tmpPath('sqlite'), 'db.sqlite')
     if (dialect === 'sqlite') {
       this.config = connectionConfig(dialect, this.sqliteFile)
     }
