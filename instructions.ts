@@ -327,6 +327,10 @@ function printSummary(createdConfig: boolean, driver: string, sink: Sink) {
     .heading('Sessions are configured')
     .add(configLine)
     .add(`Driver: ${driver} (${ENV_KEY} in .env)`)
-    .add(`Expired session files: ${sink.logger.colors.cyan('node ace session:gc')}`)
+    .add(
+      `Expired sessions (file and database drivers): ${sink.logger.colors.cyan(
+        'node ace session:gc'
+      )}`
+    )
     .render()
 }
