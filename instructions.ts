@@ -76,6 +76,7 @@ const DRIVERS = [
   { name: 'cookie', message: 'cookie', hint: 'encrypted cookie in the browser, no server storage' },
   { name: 'file', message: 'file', hint: 'one file per session in tmp/sessions' },
   { name: 'redis', message: 'redis', hint: 'Redis, through @adonisjs/redis 7' },
+  { name: 'database', message: 'database', hint: 'a SQL table, through @adonisjs/lucid 18' },
 ] as const
 
 type Driver = (typeof DRIVERS)[number]['name']
@@ -105,6 +106,9 @@ export default async function instructions(
 
   if (driver === 'redis') {
     checkRedisSetup(projectRoot, sink)
+  }
+  if (driver === 'database') {
+    printDatabaseSteps(projectRoot, sink)
   }
   printEnvValidationRule(projectRoot, sink)
   printSummary(createdConfig, driver, sink)
@@ -261,6 +265,23 @@ function checkRedisSetup(projectRoot: string, sink: Sink) {
     .render()
 }
 
+/**
+ * The database driver needs "@adonisjs/lucid" and the sessions table: says
+ * what to run; installs and runs nothing
+ */
+function printDatabaseSteps(projectRoot: string, sink: Sink) {
+  const steps = sink.instructions().heading('The database driver needs @adonisjs/lucid and a table')
+  if (!isInstalled(projectRoot, '@adonisjs/lucid')) {
+    steps
+      .add(`Install it: ${sink.logger.colors.cyan('npm i @adonisjs/lucid@18')}`)
+      .add(`Configure it: ${sink.logger.colors.cyan('node ace configure @adonisjs/lucid')}`)
+  }
+  steps
+    .add(`Write the migration: ${sink.logger.colors.cyan('node ace make:session-table')}`)
+    .add(`Create the table: ${sink.logger.colors.cyan('node ace migration:run')}`)
+    .render()
+}
+
 function isInstalled(projectRoot: string, packageName: string) {
   try {
     require.resolve(`${packageName}/package.json`, { paths: [projectRoot] })
@@ -306,6 +327,10 @@ function printSummary(createdConfig: boolean, driver: string, sink: Sink) {
     .heading('Sessions are configured')
     .add(configLine)
     .add(`Driver: ${driver} (${ENV_KEY} in .env)`)
-    .add(`Expired session files: ${sink.logger.colors.cyan('node ace session:gc')}`)
+    .add(
+      `Expired sessions (file and database drivers): ${sink.logger.colors.cyan(
+        'node ace session:gc'
+      )}`
+    )
     .render()
 }

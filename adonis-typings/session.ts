@@ -21,7 +21,7 @@ declare module '@ioc:Adonis/Addons/Session' {
     enabled: boolean
 
     /**
-     * The driver to use: `cookie`, `file`, `redis`, `memory` or one added
+     * The driver to use: `cookie`, `file`, `redis`, `database`, `memory` or one added
      * with `Session.extend`
      */
     driver: string
@@ -67,6 +67,15 @@ declare module '@ioc:Adonis/Addons/Session' {
     redisConnection?: string
 
     /**
+     * Config for the database driver: a connection of `config/database.ts`
+     * (its default connection when omitted) and the table (`sessions`)
+     */
+    database?: {
+      connection?: string
+      table?: string
+    }
+
+    /**
      * Request fields that `flashAll`, `flashOnly` and `flashExcept` never
      * store. Defaults to `['password', 'password_confirmation']`.
      */
@@ -81,13 +90,13 @@ declare module '@ioc:Adonis/Addons/Session' {
 
     /**
      * Probability (0 to 1) that a request schedules a background sweep of
-     * expired file sessions. Defaults to `0.01`. Use `0` to sweep only with
+     * expired file sessions or database rows. Defaults to `0.01`. Use `0` to sweep only with
      * `node ace session:gc`.
      */
     gcProbability?: number
 
     /**
-     * How long a request waits for the redis store before failing with
+     * How long a request waits for the redis or database store before failing with
      * `E_SESSION_STORE_UNAVAILABLE`. Duration string or milliseconds.
      * Defaults to `'1.5s'`.
      */

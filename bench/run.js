@@ -10,7 +10,8 @@ const { join } = require('path')
 const os = require('os')
 
 const { readSettings, isDefaultRun } = require('./lib/settings')
-const { startServer, stopServer, stopAll, stopChild, requestsReceived } = require('./lib/server')
+const { startServer, stopServer, stopAll, stopChild } = require('./lib/server')
+const { requestsReceived, serverCounters, resetTable } = require('./lib/server')
 const { runWrk, runClosedLoop } = require('./lib/load')
 const { establish, readAll, checkIntact, appliedIncrements } = require('./lib/sessions')
 const probes = require('./lib/probes')
@@ -44,15 +45,19 @@ function sessionDir(pkg) {
 
 /**
  * Empties the store a cell is about to use, so every cell starts from the same
- * state: Redis db `redisDb` only, or the variant's own session folder.
+ * state: Redis db `redisDb` only, the variant's own session folder, or the
+ * database driver's table (emptied by the server itself, over IPC).
  */
-function resetStore(driver, pkg, settings) {
+async function resetStore(driver, pkg, settings, server) {
   if (driver === 'redis') {
     probes.flushRedisDb(settings.redisPort, settings.redisDb)
   }
   if (driver === 'file') {
     rmSync(sessionDir(pkg), { recursive: true, force: true })
     mkdirSync(sessionDir(pkg), { recursive: true })
+  }
+  if (driver === 'database') {
+    await resetTable(server)
   }
 }
 
@@ -105,7 +110,7 @@ async function runCell({ server, pkg, driver, route, rep, settings }) {
           workDir: WORK_DIR,
         })
 
-  resetStore(driver, pkg, settings)
+  await resetStore(driver, pkg, settings, server)
   const sessions = await establish(server.port, shared ? 1 : settings.connections)
   const cookies = sessions.map((session) => session.cookie)
   if (settings.warmup) {
@@ -118,12 +123,15 @@ async function runCell({ server, pkg, driver, route, rep, settings }) {
     driver === 'redis' ? probes.redisCommandStats(settings.redisPort, settings.redisDb) : null
   const redisCpuBefore =
     driver === 'redis' ? probes.redisCpuMicros(settings.redisPort, settings.redisDb) : 0
-  const receivedBefore = await requestsReceived(server)
+  const countersBefore = await serverCounters(server)
   const cpuBefore = probes.cpuMicros(server.pid)
   const summary = await load(settings.duration, cookies)
   await probes.settle(server.pid)
   const cpuAfter = probes.cpuMicros(server.pid)
-  const received = (await requestsReceived(server)) - receivedBefore
+  const countersAfter = await serverCounters(server)
+  const received = countersAfter.received - countersBefore.received
+  const dbQueries =
+    driver === 'database' ? probes.diffStats(countersBefore.queries, countersAfter.queries) : null
   const redisCommands = redisBefore
     ? probes.diffStats(redisBefore, probes.redisCommandStats(settings.redisPort, settings.redisDb))
     : null
@@ -160,6 +168,10 @@ async function runCell({ server, pkg, driver, route, rep, settings }) {
     redisCpuUsPerReq,
     redisPerReq: redisCommands
       ? Object.values(redisCommands).reduce((a, b) => a + b, 0) / received
+      : NaN,
+    dbQueries,
+    dbQueriesPerReq: dbQueries
+      ? Object.values(dbQueries).reduce((a, b) => a + b, 0) / received
       : NaN,
     fileOps,
     fileWritesPerReq: fileOps ? (fileOps.writeOpens + fileOps.renames) / fileOps.requests : NaN,
@@ -234,16 +246,25 @@ function serverOptions(pkg, driver, settings, meta) {
       SESSION_DRIVER: pkg === 'floor' ? 'cookie' : driver,
       REDIS_PORT: String(settings.redisPort),
       REDIS_DB: String(settings.redisDb),
+      SESSION_TABLE: `bench_sessions_${settings.portBase}`,
     },
   }
+}
+
+/**
+ * The variants a driver runs in: 6.4 has no database driver, so that one is ours
+ * alone (compared with ours on redis in the report)
+ */
+function variantsOf(driver) {
+  return driver === 'database' ? ['ours'] : ['ours', 'original']
 }
 
 /**
  * Who runs first in each group of cells: a rotation of ours, original and floor
  * that moves by one each repetition, so no variant always goes first or last.
  */
-function rotation(rep, settings) {
-  const all = ['ours', 'original', 'floor'].filter((pkg) => settings.floor || pkg !== 'floor')
+function rotation(rep, settings, driver) {
+  const all = [...variantsOf(driver), 'floor'].filter((pkg) => settings.floor || pkg !== 'floor')
   const shift = (rep - 1) % all.length
   return [...all.slice(shift), ...all.slice(0, shift)]
 }
@@ -253,7 +274,7 @@ function rotation(rep, settings) {
  * floor on the same route, back to back, so ratios compare neighbours in time.
  */
 async function runGroup({ servers, driver, route, rep, settings, results }) {
-  for (const pkg of rotation(rep, settings)) {
+  for (const pkg of rotation(rep, settings, driver)) {
     if (pkg === 'floor' && route === 'contention') {
       continue
     }
@@ -274,13 +295,14 @@ async function runRep(rep, settings, meta, results) {
       servers.floor = await startServer(serverOptions('floor', 'floor', settings, meta))
     }
     for (const driver of settings.drivers) {
-      for (const pkg of ['ours', 'original']) {
+      for (const pkg of variantsOf(driver)) {
         servers[pkg] = await startServer(serverOptions(pkg, driver, settings, meta))
       }
       for (const route of settings.routes) {
         await runGroup({ servers, driver, route, rep, settings, results })
       }
-      await Promise.all([stopServer(servers.ours), stopServer(servers.original)])
+      await Promise.all(variantsOf(driver).map((pkg) => stopServer(servers[pkg])))
+      delete servers.original
     }
   } finally {
     await Promise.all(Object.values(servers).map((server) => stopServer(server)))
@@ -332,8 +354,9 @@ function collectMeta(settings) {
 
 function estimateMinutes(settings) {
   const floorRoutes = settings.routes.filter((route) => route !== 'contention').length
-  const groups = settings.drivers.length * settings.routes.length
-  const cells = groups * 2 + (settings.floor ? settings.drivers.length * floorRoutes : 0)
+  const variants = settings.drivers.reduce((n, driver) => n + variantsOf(driver).length, 0)
+  const cells =
+    variants * settings.routes.length + (settings.floor ? settings.drivers.length * floorRoutes : 0)
   const perCell = settings.duration + settings.warmup + 2
   return ((cells * perCell + settings.drivers.length * 6 + 3) * settings.reps) / 60
 }

@@ -86,9 +86,17 @@ check_redis() {
     { say "no Redis on 127.0.0.1:${BENCH_REDIS_PORT:-6379} (needed by the redis driver)"; exit 1; }
 }
 
+# The database driver's cells need PostgreSQL at PG_HOST:PG_PORT (the test suite's).
+check_postgres() {
+  case "${BENCH_DRIVERS:-database}" in *database*) ;; *) return ;; esac
+  (exec 3<>"/dev/tcp/${PG_HOST:-127.0.0.1}/${PG_PORT:-5432}") 2>/dev/null ||
+    { say "no PostgreSQL on ${PG_HOST:-127.0.0.1}:${PG_PORT:-5432} (needed by the database driver; set PG_HOST, PG_PORT, PG_USER, PG_PASSWORD, PG_DATABASE)"; exit 1; }
+}
+
 mkdir -p "$CACHE_DIR"
 ensure_tools
 check_redis
+check_postgres
 pack_ours
 install_app ours
 install_app original

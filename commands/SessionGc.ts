@@ -5,11 +5,11 @@
 import { BaseCommand } from '@adonisjs/core/build/standalone'
 
 /**
- * `node ace session:gc`: delete expired sessions of the file driver now
+ * `node ace session:gc`: delete expired sessions of the file or database driver now
  */
 export default class SessionGc extends BaseCommand {
   public static commandName = 'session:gc'
-  public static description = 'Delete expired sessions from the file driver store'
+  public static description = 'Delete expired sessions from the file or database driver store'
   public static settings = { loadApp: true }
 
   public async run() {
@@ -22,6 +22,11 @@ export default class SessionGc extends BaseCommand {
       return
     }
     const deleted = await sweeper.sweep()
+    if (manager.config.driver === 'database') {
+      const table = manager.config.database?.table || 'sessions'
+      this.logger.success(`Deleted ${deleted} expired session row(s) from table "${table}"`)
+      return
+    }
     this.logger.success(`Deleted ${deleted} expired session file(s)`)
   }
 }

@@ -2,4 +2,7 @@
  * @adonisjs/session
  */
 
-export default ['@adonisjs/session/build/commands/SessionGc']
+export default [
+  '@adonisjs/session/build/commands/SessionGc',
+  '@adonisjs/session/build/commands/MakeSessionTable',
+]

@@ -16,7 +16,7 @@ export default Env.rules({
   APP_KEY: Env.schema.string(),
   APP_NAME: Env.schema.string(),
   CACHE_VIEWS: Env.schema.boolean(),
-  SESSION_DRIVER: Env.schema.enum(['cookie', 'file', 'redis', 'memory'] as const),
+  SESSION_DRIVER: Env.schema.enum(['cookie', 'file', 'redis', 'database', 'memory'] as const),
   NODE_ENV: Env.schema.enum(['development', 'production', 'test'] as const),
   REDIS_CONNECTION: Env.schema.enum(['local'] as const),
   REDIS_HOST: Env.schema.string({ format: 'host' }),

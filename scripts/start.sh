@@ -5,6 +5,7 @@
 #   npm start                        cookie driver, nothing else to run
 #   SESSION_DRIVER=file npm start    sessions in example/build/tmp/sessions
 #   SESSION_DRIVER=redis npm start   Redis at REDIS_HOST:REDIS_PORT (127.0.0.1:6379)
+#   SESSION_DRIVER=database npm start  SQLite in example/build/tmp/db.sqlite3, nothing to install
 #
 # Installs and builds only what is missing or out of date. Ctrl+C stops it.
 set -euo pipefail
@@ -19,9 +20,9 @@ export REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
 export REDIS_PORT="${REDIS_PORT:-6379}"
 
 case "$SESSION_DRIVER" in
-  cookie | file | redis) ;;
+  cookie | file | redis | database) ;;
   *)
-    echo "SESSION_DRIVER must be cookie, file or redis (got \"$SESSION_DRIVER\")" >&2
+    echo "SESSION_DRIVER must be cookie, file, redis or database (got \"$SESSION_DRIVER\")" >&2
     exit 1
     ;;
 esac
@@ -44,6 +45,12 @@ fi
 cd "$EXAMPLE/build"
 export NODE_ENV="${NODE_ENV:-development}"
 export ENV_PATH="$EXAMPLE/.env"
+
+if [[ "$SESSION_DRIVER" == "database" ]]; then
+  echo "[start] creating the sessions table (node ace migration:run)" >&2
+  mkdir -p tmp
+  node ace migration:run --force >&2
+fi
 node server.js &
 SERVER_PID=$!
 trap 'kill "$SERVER_PID" 2>/dev/null || true' INT TERM EXIT

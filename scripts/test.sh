@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 
 export REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
 export REDIS_PORT="${REDIS_PORT:-6379}"
+export PG_HOST="${PG_HOST:-127.0.0.1}"
+export PG_PORT="${PG_PORT:-5432}"
+export MYSQL_HOST="${MYSQL_HOST:-127.0.0.1}"
+export MYSQL_PORT="${MYSQL_PORT:-3306}"
 export NODE_ENV=test
 
 passed=0
@@ -48,6 +52,19 @@ ensure_redis() {
   return 1
 }
 
+# The database driver's specs need PostgreSQL and MySQL/MariaDB; nothing is
+# started for them. When one is not there its specs fail (never skip), and
+# this says which variables point at it.
+check_database() {
+  local name=$1 host=$2 port=$3 variables=$4
+  if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+    return 0
+  fi
+  echo "$name is not reachable at $host:$port: its database driver specs will fail."
+  echo "Start it there or set $variables."
+  return 1
+}
+
 stop_redis() {
   if [[ -n $started_redis_pid ]]; then
     kill "$started_redis_pid" 2>/dev/null
@@ -67,6 +84,11 @@ check "format" npx prettier --check .
 check "type check (package)" npx tsc --noEmit -p tsconfig.json
 check "build" npm run --silent build
 check "type check (an app using the published types, TypeScript 4.6)" npx tsc --noEmit -p test/types/tsconfig.json
+
+check "PostgreSQL reachable (database driver specs)" check_database PostgreSQL "$PG_HOST" "$PG_PORT" \
+  "PG_HOST, PG_PORT, PG_USER, PG_PASSWORD, PG_DATABASE"
+check "MySQL/MariaDB reachable (database driver specs)" check_database MySQL/MariaDB "$MYSQL_HOST" \
+  "$MYSQL_PORT" "MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD, MYSQL_DATABASE"
 
 # Without Redis the suite still runs: only the Redis groups fail, each naming
 # REDIS_HOST/REDIS_PORT

@@ -18,7 +18,7 @@ export class InvalidSessionDriverException extends Exception {
 
   public static unknown(driver: string) {
     return new this(
-      `"${driver}" is not a valid session driver. Use one of cookie, file, redis, memory or register it with Session.extend() before the first request`,
+      `"${driver}" is not a valid session driver. Use one of cookie, file, redis, database, memory or register it with Session.extend() before the first request`,
       500,
       this.code
     )
@@ -75,6 +75,30 @@ export class InvalidSessionConfigException extends Exception {
     )
   }
 
+  public static lucidNotInstalled() {
+    return new this(
+      'Install and configure "@adonisjs/lucid" to use the database driver for sessions (npm i @adonisjs/lucid@18, then node ace configure @adonisjs/lucid)',
+      500,
+      this.code
+    )
+  }
+
+  public static unknownDatabaseConnection(name: string) {
+    return new this(
+      `Database connection "${name}" used by the session database driver is not defined inside "config/database" file`,
+      500,
+      this.code
+    )
+  }
+
+  public static unsupportedDatabase(name: string, dialect: string) {
+    return new this(
+      `Database connection "${name}" uses "${dialect}": the session database driver supports PostgreSQL, MySQL/MariaDB and SQLite (through better-sqlite3)`,
+      500,
+      this.code
+    )
+  }
+
   public static unknownRedisConnection(name: string) {
     return new this(
       `Redis connection "${name}" used by the session redis driver is not defined inside "config/redis" file`,
@@ -120,6 +144,22 @@ export class SessionRuntimeException extends Exception {
 
   public static notAnObject(driver: string) {
     return new this(`Session ${driver} driver expects an object of values`, 500, this.code)
+  }
+
+  public static missingSessionTable(table: string, connection: string) {
+    return new this(
+      `Session table "${table}" does not exist on database connection "${connection}". Run "node ace make:session-table", then "node ace migration:run"`,
+      500,
+      this.code
+    )
+  }
+
+  public static caseInsensitiveIds(table: string) {
+    return new this(
+      `The "id" column of session table "${table}" compares case-insensitively, so two session ids can share a row. Give it a binary collation (the make:session-table migration does)`,
+      500,
+      this.code
+    )
   }
 
   public static tooManyConflicts(sessionId: string) {
@@ -197,7 +237,8 @@ export class SessionCookieTooLargeException extends Exception {
 }
 
 /**
- * A session payload over the `maxPayloadSize` of "config/session"
+ * A session payload over the `maxPayloadSize` of "config/session", or too
+ * large for where the store keeps it
  */
 export class SessionPayloadTooLargeException extends Exception {
   public static code = 'E_SESSION_PAYLOAD_TOO_LARGE'
@@ -207,6 +248,25 @@ export class SessionPayloadTooLargeException extends Exception {
       `Session "${shortId(
         sessionId
       )}" would store ${size} bytes in the ${driver} driver, over maxPayloadSize (${limit} bytes). Store less in the session, or raise "maxPayloadSize" inside "config/session" file`,
+      500,
+      this.code
+    )
+  }
+
+  /**
+   * The payload is larger than the table's "payload" column holds
+   */
+  public static column(table: string, size: number, limit: number) {
+    return new this(
+      `Session payload is ${size} bytes, over the ${limit} bytes the "payload" column of table "${table}" holds. Store less in the session, or widen the column`,
+      500,
+      this.code
+    )
+  }
+
+  public static fromDatabase(table: string, reason: string) {
+    return new this(
+      `Session payload does not fit the "payload" column of table "${table}" (${reason}). Store less in the session, or widen the column`,
       500,
       this.code
     )

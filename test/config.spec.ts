@@ -33,7 +33,7 @@ test.group('config validation', () => {
   test('an unknown driver fails at startup', async ({ assert }) => {
     assert.equal(
       await bootError({ ...base, driver: 'mongo' }),
-      'E_INVALID_SESSION_DRIVER|E_INVALID_SESSION_DRIVER: "mongo" is not a valid session driver. Use one of cookie, file, redis, memory or register it with Session.extend() before the first request'
+      'E_INVALID_SESSION_DRIVER|E_INVALID_SESSION_DRIVER: "mongo" is not a valid session driver. Use one of cookie, file, redis, database, memory or register it with Session.extend() before the first request'
     )
   })
 

@@ -31,7 +31,7 @@ const cases: Case[] = [
     InvalidSessionDriverException.unknown('mongo'),
     'E_INVALID_SESSION_DRIVER',
     500,
-    '"mongo" is not a valid session driver. Use one of cookie, file, redis, memory or register it with Session.extend() before the first request',
+    '"mongo" is not a valid session driver. Use one of cookie, file, redis, database, memory or register it with Session.extend() before the first request',
   ],
   [
     'InvalidSessionDriverException.needsHttpContext',
@@ -81,6 +81,58 @@ const cases: Case[] = [
     CONFIG,
     500,
     'Redis connection "cache" used by the session redis driver is not defined inside "config/redis" file',
+  ],
+  [
+    'InvalidSessionConfigException.lucidNotInstalled',
+    InvalidSessionConfigException.lucidNotInstalled(),
+    CONFIG,
+    500,
+    'Install and configure "@adonisjs/lucid" to use the database driver for sessions (npm i @adonisjs/lucid@18, then node ace configure @adonisjs/lucid)',
+  ],
+  [
+    'InvalidSessionConfigException.unknownDatabaseConnection',
+    InvalidSessionConfigException.unknownDatabaseConnection('pg'),
+    CONFIG,
+    500,
+    'Database connection "pg" used by the session database driver is not defined inside "config/database" file',
+  ],
+  [
+    'InvalidSessionConfigException.unsupportedDatabase',
+    InvalidSessionConfigException.unsupportedDatabase('legacy', 'mssql'),
+    CONFIG,
+    500,
+    'Database connection "legacy" uses "mssql": the session database driver supports PostgreSQL, MySQL/MariaDB and SQLite (through better-sqlite3)',
+  ],
+  [
+    'SessionRuntimeException.missingSessionTable',
+    SessionRuntimeException.missingSessionTable('sessions', 'pg'),
+    RUNTIME,
+    500,
+    'Session table "sessions" does not exist on database connection "pg". Run "node ace make:session-table", then "node ace migration:run"',
+  ],
+  [
+    'SessionRuntimeException.caseInsensitiveIds',
+    SessionRuntimeException.caseInsensitiveIds('sessions'),
+    RUNTIME,
+    500,
+    'The "id" column of session table "sessions" compares case-insensitively, so two session ids can share a row. Give it a binary collation (the make:session-table migration does)',
+  ],
+  [
+    'SessionPayloadTooLargeException.column',
+    SessionPayloadTooLargeException.column('sessions', 70000, 65535),
+    'E_SESSION_PAYLOAD_TOO_LARGE',
+    500,
+    'Session payload is 70000 bytes, over the 65535 bytes the "payload" column of table "sessions" holds. Store less in the session, or widen the column',
+  ],
+  [
+    'SessionPayloadTooLargeException.fromDatabase',
+    SessionPayloadTooLargeException.fromDatabase(
+      'sessions',
+      'value too long for type character varying(2000)'
+    ),
+    'E_SESSION_PAYLOAD_TOO_LARGE',
+    500,
+    'Session payload does not fit the "payload" column of table "sessions" (value too long for type character varying(2000)). Store less in the session, or widen the column',
   ],
   [
     'SessionRuntimeException.notInitiated',

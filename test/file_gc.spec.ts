@@ -11,8 +11,8 @@ import { join } from 'path'
 import { readFileSync, promises as fs } from 'fs'
 import { remove } from 'fs-extra'
 import { test } from '@japa/runner'
-import { Kernel } from '@adonisjs/core/build/standalone'
 import { setupApp, tmpPath, TestApp, SESSION_DEFAULTS } from './helpers/app'
+import { runSessionGc } from './helpers/ace'
 import { Browser, failures } from './helpers/browser'
 import { fileApp } from './helpers/file_app'
 import { defineSessionRoutes } from './helpers/routes'
@@ -284,34 +284,16 @@ test.group('ace session:gc', (group) => {
     }
   })
 
-  /**
-   * Run the command through the framework's ace Kernel, as `node ace
-   * session:gc` does once the app is booted, capturing its output
-   */
-  async function runCommand(testApp: TestApp) {
-    const kernel = new Kernel(testApp.app as any)
-    kernel.register([SessionGc as any])
-    kernel.mockConsoleOutput()
-    const command: any = await kernel.exec('session:gc', [])
-    const logs: string[] = command.ui.testingRenderer.logs.map((log: any) => plain(log.message))
-    return { command, logs }
-  }
-
-  /**
-   * A log line as `label: message`, whether cliui rendered its label with
-   * colors, color names (testing mode) or plain brackets
-   */
-  function plain(message: string) {
-    const text = message.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')
-    const match = text.match(/^(?:\[ (\w+) \]|\w+\((\w+)\))\s+(.*)$/s)
-    return match ? `${match[1] || match[2]}: ${match[3]}` : text
-  }
+  const runCommand = runSessionGc
 
   test('the package registers the command for ace', async ({ assert }) => {
     const instructions = readFileSync(join(__dirname, '..', 'instructions.ts'), 'utf-8')
     assert.include(instructions, `'@adonisjs/session/build/commands'`)
     const { default: commands } = await import('../commands')
-    assert.deepEqual(commands, ['@adonisjs/session/build/commands/SessionGc'])
+    assert.deepEqual(commands, [
+      '@adonisjs/session/build/commands/SessionGc',
+      '@adonisjs/session/build/commands/MakeSessionTable',
+    ])
     assert.equal(SessionGc.commandName, 'session:gc')
     assert.deepEqual(SessionGc.settings, { loadApp: true })
   })

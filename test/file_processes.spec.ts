@@ -7,7 +7,7 @@
  */
 
 import { join } from 'path'
-import { execFile, fork, ChildProcess } from 'child_process'
+import { execFile } from 'child_process'
 import { promisify } from 'util'
 import { constants, promises as fs } from 'fs'
 import { pathExists, remove } from 'fs-extra'
@@ -15,6 +15,7 @@ import { test } from '@japa/runner'
 import { tmpPath, TestApp } from './helpers/app'
 import { Browser, failures, startSession } from './helpers/browser'
 import { fileApp } from './helpers/file_app'
+import { Child, startChild, stopChild } from './helpers/child_server'
 import { isSealed, unseal } from '../src/Drivers/File/format'
 import { FileLock, LockOwner } from '../src/Drivers/File/lock'
 import { CommitJob } from '../src/Drivers/File/jobs'
@@ -24,50 +25,6 @@ import { generateSessionId } from '../src/SessionId'
 
 const execFileAsync = promisify(execFile)
 
-const SERVER_SCRIPT = join(__dirname, 'helpers', 'file_server.ts')
-
-type Child = { process: ChildProcess; url: string; appRoot: string }
-
-/**
- * Fork the second server and wait for its URL
- */
-function startChild(location: string): Promise<Child> {
-  const child = fork(SERVER_SCRIPT, [location], {
-    execArgv: ['-r', '@adonisjs/require-ts/build/register'],
-    cwd: join(__dirname, '..'),
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('second server did not start in 30s')), 30000)
-    child.once('message', (message: any) => {
-      clearTimeout(timer)
-      resolve({ process: child, url: message.url, appRoot: message.appRoot })
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`second server exited with code ${code}`))
-    })
-  })
-}
-
-/**
- * Stop the child by its PID: SIGTERM, then SIGKILL if it lingers
- */
-async function stopChild(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return
-  }
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  process.kill(child.pid!, 'SIGTERM')
-  const timer = setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid!, 'SIGKILL')
-    }
-  }, 5000)
-  await exited
-  clearTimeout(timer)
-}
-
 test.group('file driver: two processes writing one session', (group) => {
   let location: string
   let app: TestApp
@@ -75,7 +32,7 @@ test.group('file driver: two processes writing one session', (group) => {
 
   group.setup(async () => {
     location = tmpPath('shared-sessions')
-    const started = startChild(location)
+    const started = startChild('file_server.ts', [location])
     app = await fileApp(location)
     child = await started
 

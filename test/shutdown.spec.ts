@@ -16,7 +16,7 @@ import { test } from '@japa/runner'
 const EXIT_WITHIN_MS = 20_000
 
 test.group('shutdown', () => {
-  test('an app on the file and redis drivers exits by itself once shut down', async ({
+  test('an app on each of the file, redis and database drivers exits by itself once shut down', async ({
     assert,
   }) => {
     const startedAt = Date.now()
@@ -37,6 +37,7 @@ test.group('shutdown', () => {
     assert.isBelow(Date.now() - startedAt, EXIT_WITHIN_MS)
     const report = JSON.parse(stdout.trim().split('\n').pop()!)
     assert.deepEqual(report.stored, [
+      { user: 'virk', visits: 4 },
       { user: 'virk', visits: 4 },
       { user: 'virk', visits: 4 },
     ])

@@ -14,6 +14,7 @@ import { Browser } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { DriverCall, recordDriverCalls } from './helpers/recording'
 import { redisClient, redisConnections } from './helpers/redis'
+import { TestDatabase } from './helpers/database'
 import { SocketServer, attachSocketServer, connect, refusedWith } from './helpers/sockets'
 import { MemoryDriver } from '../src/Drivers/Memory'
 
@@ -39,6 +40,25 @@ type Harness = {
 
 const encryption = new Encryption({ secret: APP_KEY })
 const redis = redisClient()
+const database = new TestDatabase('pg')
+let migrated: Promise<void> | null = null
+
+/**
+ * The first database app creates the table
+ */
+async function databaseApp() {
+  migrated =
+    migrated ||
+    database.open().then(async () => {
+      const first = await database.app()
+      await database.migrate(first)
+      await first.close()
+    })
+  await migrated
+  return database.app()
+}
+
+const rowOf = (id: string) => database.knex(database.table).where('id', id)
 
 const harnesses: Record<string, Harness> = {
   cookie: {
@@ -81,6 +101,16 @@ const harnesses: Record<string, Harness> = {
       while (await redis.exists(id)) {
         await new Promise((resolve) => setTimeout(resolve, 5))
       }
+    },
+  },
+  database: {
+    setup: databaseApp,
+    state: async (_, id) => ({ ...(await rowOf(id).first()) }),
+    async age(_, id) {
+      await rowOf(id).decrement('expires_at', 30 * MINUTE)
+    },
+    async expire(_, id) {
+      await rowOf(id).update({ expires_at: Date.now() - 1 })
     },
   },
   memory: {
@@ -131,6 +161,9 @@ for (const [driver, harness] of Object.entries(harnesses)) {
     if (driver === 'redis') {
       group.teardown(() => redis.quit().then(() => {}))
     }
+    if (driver === 'database') {
+      group.teardown(() => database.close())
+    }
 
     test('the session values and flash messages reach the socket', async ({ assert }) => {
       const { browser, id } = await signedInBrowser(app)
@@ -160,7 +193,7 @@ for (const [driver, harness] of Object.entries(harnesses)) {
 
       assert.deepEqual(await harness.state(app, id, browser), before)
       assert.isUndefined(client.headers['set-cookie'])
-      const method = driver === 'redis' ? 'peek' : 'read'
+      const method = driver === 'redis' || driver === 'database' ? 'peek' : 'read'
       assert.deepEqual(calls, [
         { method, id },
         { method, id },

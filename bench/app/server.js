@@ -26,24 +26,42 @@ function describeResolution() {
 
 /**
  * Counts every request the HTTP server receives (errors included), so the harness
- * can divide CPU time and Redis commands by what the server really handled, not by
- * what the load generator saw answered. Read over the IPC channel, which adds no
- * route and no work to the request path.
+ * can divide CPU time, Redis commands and SQL statements by what the server really
+ * handled, not by what the load generator saw answered. Read over the IPC channel,
+ * which adds no route and no work to the request path. With the database driver,
+ * the harness also empties the session table through it between cells.
  */
-function countRequests(server) {
+function answerHarness(server, database) {
   let received = 0
   server.instance.on('request', () => received++)
   process.on('message', (message) => {
     if (message === 'bench:requests') {
-      process.send({ bench: 'requests', received })
+      const queries = database ? { ...database.queries } : null
+      process.send({ bench: 'requests', received, queries })
+    }
+    if (message === 'bench:reset-store' && database) {
+      database.reset().then(
+        () => process.send({ bench: 'reset-store', ok: true }),
+        (error) => process.send({ bench: 'reset-store', error: error.message })
+      )
     }
   })
 }
 
-const httpServer = new Ignitor(__dirname).httpServer()
-httpServer.start().then(function announceReady() {
+async function start() {
+  const httpServer = new Ignitor(__dirname).httpServer()
+  await httpServer.start()
+  const database =
+    process.env.SESSION_DRIVER === 'database' && process.env.SESSION_ENABLED !== 'false'
+      ? await require('./database').prepareDatabase()
+      : null
   if (process.send) {
-    countRequests(httpServer.server)
+    answerHarness(httpServer.server, database)
   }
   console.log(JSON.stringify({ bench: 'ready', pid: process.pid, ...describeResolution() }))
+}
+
+start().catch((error) => {
+  console.error(error)
+  process.exit(1)
 })

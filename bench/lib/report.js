@@ -210,11 +210,49 @@ function contentionTable(results, settings) {
   return rows.map((cells) => `| ${cells.join(' | ')} |`).join('\n')
 }
 
+const DATABASE_HEADER = [
+  'route',
+  'req/s database / redis',
+  'database ÷ redis',
+  'p99 ms database / redis',
+  'CPU µs/req database / redis',
+  'SQL statements/req',
+  'statements by kind',
+  'intact',
+  'errors',
+]
+
 /**
- * Per-request breakdown of Redis commands and file events, medians over reps.
+ * 6.4 has no database driver: each database row sets ours on PostgreSQL against
+ * ours on redis in the same repetitions (paired ratio)
  */
+function databaseTable(results, settings) {
+  const groups = group(results)
+  const rows = [DATABASE_HEADER, DATABASE_HEADER.map(() => '---')]
+  for (const route of settings.routes) {
+    const database = groups.get(`database|${route}|ours`) || []
+    const redis = groups.get(`redis|${route}|ours`) || []
+    if (!database.length) {
+      continue
+    }
+    const rps = (result) => result.rps
+    rows.push([
+      route,
+      medians(database, redis, rps),
+      fmt(pairedRatio(database, redis, rps), 2),
+      medians(database, redis, (r) => r.p99Ms, 1),
+      medians(database, redis, (r) => r.cpuUsPerReq),
+      fmt(median(database.map((r) => r.dbQueriesPerReq)), 2),
+      breakdown(database, 'dbQueries', (r) => r.received),
+      intactLabel(database),
+      sum(database, (r) => r.errors),
+    ])
+  }
+  return rows.map((cells) => `| ${cells.join(' | ')} |`).join('\n')
+}
+
 /**
- * `name value` pairs of one counter field (redisCommands or fileOps) per request,
+ * `name value` pairs of one counter field (redisCommands, fileOps or dbQueries) per request,
  * medians over repetitions, leaving out what rounds to zero.
  */
 function breakdown(list, field, perRequest) {
@@ -278,6 +316,10 @@ function renderReport({ results, settings, meta }) {
   if (has((r) => r.route === 'contention')) {
     const title = '## Contention: all connections increment one session'
     sections.push('', title, '', contentionTable(results, settings))
+  }
+  if (has((r) => r.driver === 'database')) {
+    const title = '## Database driver (PostgreSQL, no 6.4 counterpart): ours ÷ ours on redis'
+    sections.push('', title, '', databaseTable(results, settings))
   }
   if (has((r) => r.pkg === 'floor')) {
     const title = '## Floor: sessions disabled (`enabled: false`), medians over all its cells'

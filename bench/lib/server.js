@@ -104,17 +104,43 @@ async function waitForHttp(port, child) {
  * How many requests the server has received so far (asked over IPC).
  */
 function requestsReceived(server) {
+  return serverCounters(server).then((counters) => counters.received)
+}
+
+/**
+ * What the server counted so far: requests received, and with the database driver
+ * the SQL statements it sent, by kind
+ */
+function serverCounters(server) {
+  return ask(server, 'bench:requests', 'requests').then((message) => ({
+    received: message.received,
+    queries: message.queries || {},
+  }))
+}
+
+/**
+ * Empties the database driver's session table, through the server's own connection
+ */
+function resetTable(server) {
+  return ask(server, 'bench:reset-store', 'reset-store').then((message) => {
+    if (message.error) {
+      throw new Error(`emptying the session table failed: ${message.error}`)
+    }
+  })
+}
+
+function ask(server, question, answer) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not report its count')), 5000)
+    const timer = setTimeout(() => reject(new Error(`server did not answer ${question}`)), 5000)
     function onMessage(message) {
-      if (message && message.bench === 'requests') {
+      if (message && message.bench === answer) {
         clearTimeout(timer)
         server.child.off('message', onMessage)
-        resolve(message.received)
+        resolve(message)
       }
     }
     server.child.on('message', onMessage)
-    server.child.send('bench:requests')
+    server.child.send(question)
   })
 }
 
@@ -146,4 +172,13 @@ function stopAll() {
   return Promise.all([...running].map((child) => stopChild(child)))
 }
 
-module.exports = { startServer, stopServer, stopAll, stopChild, track, requestsReceived }
+module.exports = {
+  startServer,
+  stopServer,
+  stopAll,
+  stopChild,
+  track,
+  requestsReceived,
+  serverCounters,
+  resetTable,
+}

@@ -2,7 +2,7 @@
  * Benchmark settings, read once from the environment. Every knob has a default
  * that makes `npm run bench` the full, documented run.
  */
-const ALL_DRIVERS = ['cookie', 'file', 'redis']
+const ALL_DRIVERS = ['cookie', 'file', 'redis', 'database']
 const ALL_ROUTES = ['none', 'read', 'read-shared', 'write', 'flash', 'contention']
 
 /**

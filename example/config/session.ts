@@ -32,6 +32,9 @@ export default sessionConfig({
   | - file:   one file per session in the "file.location" directory below.
   | - redis:  in Redis, through "@adonisjs/redis" (install and configure it
   |           first) and the connection named by "redisConnection".
+  | - database: a table of a "config/database.ts" connection, through
+  |           "@adonisjs/lucid" ("node ace make:session-table", then
+  |           "node ace migration:run").
   | - memory: in the process memory. Meant for tests only.
   |
   | The value comes from the SESSION_DRIVER environment variable. Sessions
@@ -128,4 +131,17 @@ export default sessionConfig({
   |
   */
   redisConnection: 'local',
+
+  /*
+  |--------------------------------------------------------------------------
+  | Database driver
+  |--------------------------------------------------------------------------
+  |
+  | The connection of "config/database.ts" (its default one when omitted)
+  | and the table the migration of "node ace make:session-table" creates.
+  |
+  */
+  database: {
+    table: 'sessions',
+  },
 })

@@ -34,6 +34,7 @@ export type ResolvedSessionConfig = SessionConfig & {
   gcProbability: number
   dontFlash: string[]
   cookieOptions: SerializeOptions
+  database: { connection?: string; table: string }
 }
 
 /**
@@ -72,7 +73,23 @@ export function resolveConfig(
     gcProbability,
     dontFlash,
     cookieOptions: cookieOptions(config, httpCookie, ageMs),
+    database: databaseOptions(config.database),
   }
+}
+
+/**
+ * The database driver's connection (Lucid's default when absent) and table
+ */
+function databaseOptions(database: SessionConfig['database']) {
+  const table = (database && database.table) ?? 'sessions'
+  if (typeof table !== 'string' || !/^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/.test(table)) {
+    throw InvalidSessionConfigException.invalid(
+      'database.table',
+      'expected a table name such as "sessions" or "schema.sessions"'
+    )
+  }
+  const connection = database && database.connection
+  return connection ? { connection, table } : { table }
 }
 
 /**

@@ -30,9 +30,11 @@ import { FileDriver, FileRuntime } from '../Drivers/File'
 import { FileSweeper } from '../Drivers/File/Sweeper'
 import { FileWorkerClient } from '../Drivers/File/WorkerClient'
 import { MemoryDriver } from '../Drivers/Memory'
-import { RedisDriver, RedisConnectionLike } from '../Drivers/Redis'
 import { RedisRuntime } from '../Drivers/Redis/runtime'
 import { UpdateBatches } from '../Drivers/Shared/batching'
+import { DatabaseSweeper } from '../Drivers/Database/sweeper'
+import { DatabaseParts, databaseFactory, databaseParts } from './database'
+import { redisFactory } from './redis'
 
 /**
  * Builds a driver for one request; `ctx` is absent for the test client
@@ -62,6 +64,7 @@ export class SessionManager implements SessionManagerContract {
   private batches = new UpdateBatches()
   private fileRuntime: FileRuntime | null = null
   private redisRuntime: RedisRuntime | null = null
+  private database: DatabaseParts | null = null
 
   /**
    * The built-in drivers by name. `extend()` under the same name wins.
@@ -70,6 +73,7 @@ export class SessionManager implements SessionManagerContract {
     cookie: () => this.cookieFactory(),
     file: () => this.fileFactory(),
     redis: () => this.redisFactory(),
+    database: () => databaseFactory(this.databaseRuntime(), this.config, this.application.logger),
     memory: () => () => new MemoryDriver(this.config.ageMs, this.config.maxPayloadBytes),
   }
 
@@ -212,10 +216,17 @@ export class SessionManager implements SessionManagerContract {
   }
 
   /**
-   * The file sweeper, when the built-in file driver is configured
+   * The sweeper of expired sessions, when the built-in file or database
+   * driver is configured
    */
-  public sweeper(): FileSweeper | null {
-    if (this.config.driver !== 'file' || this.extendedDrivers.has('file')) {
+  public sweeper(): FileSweeper | DatabaseSweeper | null {
+    if (this.extendedDrivers.has(this.config.driver)) {
+      return null
+    }
+    if (this.config.driver === 'database') {
+      return this.databaseRuntime().sweeper
+    }
+    if (this.config.driver !== 'file') {
       return null
     }
     this.fileSweeper =
@@ -225,11 +236,12 @@ export class SessionManager implements SessionManagerContract {
   }
 
   /**
-   * Stop what the drivers share: the file worker, the redis listeners.
-   * Called by the provider when the app shuts down.
+   * Stop what the drivers share: the file worker, the redis listeners, the
+   * database sweeper. Called by the provider when the app shuts down.
    */
   public async close(): Promise<void> {
     this.redisRuntime?.close()
+    await this.database?.sweeper.close()
     await this.fileRuntime?.worker.close()
   }
 
@@ -297,28 +309,16 @@ export class SessionManager implements SessionManagerContract {
   }
 
   private redisFactory(): DriverFactory {
-    const name = this.config.redisConnection
-    if (!name) {
-      throw InvalidSessionConfigException.missingRedisConnection()
-    }
-    const container = this.application.container
-    if (!container.hasBinding('Adonis/Addons/Redis')) {
-      throw InvalidSessionConfigException.redisNotInstalled()
-    }
-    if (!this.application.config.get(`redis.connections.${name}`)) {
-      throw InvalidSessionConfigException.unknownRedisConnection(name)
-    }
-
-    const redis = container.use('Adonis/Addons/Redis') as any
-    const logger = this.application.logger
-    const { ttlSeconds, storeTimeoutMs, maxPayloadBytes } = this.config
-    const options = { connection: name, ttlSeconds, storeTimeoutMs, maxPayloadBytes }
     this.redisRuntime = this.redisRuntime || new RedisRuntime(this.batches)
-    const runtime = this.redisRuntime
-    return (ctx) => {
-      const connection: RedisConnectionLike = redis.connection(name)
-      return new RedisDriver(options, connection, runtime, ctx ? ctx.logger : logger)
-    }
+    return redisFactory(this.application, this.config, this.redisRuntime)
+  }
+
+  /**
+   * The Lucid connection's runtime and the sweeper of its table, made once
+   */
+  private databaseRuntime(): DatabaseParts {
+    this.database = this.database || databaseParts(this.application, this.config, this.batches)
+    return this.database
   }
 }
 

@@ -99,8 +99,11 @@ export function driverContract(driver: string, harness: DriverHarness) {
       return () => app.close()
     })
 
+    // with an update contract to follow, its group releases the harness
     group.teardown(async () => {
-      await harness.teardown?.()
+      if (!harness.driver) {
+        await harness.teardown?.()
+      }
     })
 
     async function currentId() {
@@ -359,6 +362,10 @@ function updateContract(driver: string, harness: DriverHarness) {
     group.each.setup(async () => {
       app = await harness.setup([])
       return () => app.close()
+    })
+
+    group.teardown(async () => {
+      await harness.teardown?.()
     })
 
     const instance = () => harness.driver!(app)

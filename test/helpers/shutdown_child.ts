@@ -2,9 +2,9 @@
  * @adonisjs/session
  *
  * Run by test/shutdown.spec.ts in a process of its own: boots an app on the
- * file driver and one on the redis driver, sends requests that read and
- * write sessions on both, shuts both apps down and reports what is still
- * open. It must then exit by itself.
+ * file driver, one on the redis driver and one on the database driver
+ * (PostgreSQL), sends requests that read and write sessions on each, shuts
+ * each app down and reports what is still open. It must then exit by itself.
  */
 
 import 'reflect-metadata'
@@ -12,6 +12,7 @@ import { remove } from 'fs-extra'
 import { tmpPath } from './app'
 import { fileApp } from './file_app'
 import { redisApp } from './redis'
+import { TestDatabase } from './database'
 import { defineSessionRoutes } from './routes'
 import { Browser } from './browser'
 
@@ -58,8 +59,30 @@ async function main() {
   stored.push(await traffic(redis.url))
   await redis.close()
 
+  stored.push(await databaseTraffic())
+
   const report = { stored, workerStopped: await Promise.race([workerStopped, false]) }
   console.log(JSON.stringify({ ...report, leftovers: leftovers() }))
+}
+
+/**
+ * Every request enters the sweep lottery, so a background sweep is still
+ * running or just done when the app shuts down
+ */
+async function databaseTraffic() {
+  const database = new TestDatabase('pg')
+  await database.open()
+  const migrating = await database.app()
+  await database.migrate(migrating)
+  await migrating.close()
+
+  const app = await database.app({ gcProbability: 1 })
+  defineSessionRoutes(app.Route)
+  await app.listen()
+  const values = await traffic(app.url)
+  await app.close()
+  await database.close()
+  return values
 }
 
 main().catch((error) => {

@@ -32,6 +32,7 @@ export const config: SessionConfig = sessionConfig({
   cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: false },
   file: { location: '/tmp/sessions' },
   redisConnection: 'local',
+  database: { connection: 'pg', table: 'sessions' },
   dontFlash: ['password'],
   memory: {},
 })

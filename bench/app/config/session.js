@@ -20,4 +20,5 @@ module.exports = {
     location: join(__dirname, '..', 'tmp', 'sessions'),
   },
   redisConnection: 'session',
+  database: { connection: 'session', table: process.env.SESSION_TABLE || 'bench_sessions' },
 }
