@@ -32,6 +32,10 @@ import { MemoryDriver } from '../Drivers/Memory'
 import { RedisDriver, RedisConnectionLike } from '../Drivers/Redis'
 import { RedisRuntime } from '../Drivers/Redis/runtime'
 import { UpdateBatches } from '../Drivers/Shared/batching'
+import { AppKeys } from '../Drivers/Shared/keys'
+import { SessionLifetime } from '../Drivers/Shared/lifetime'
+import { PayloadCodec } from '../Drivers/Shared/codec'
+import { SessionEvents } from '../Session/events'
 
 /**
  * Builds a driver for one request; `ctx` is absent for the test client
@@ -63,13 +67,29 @@ export class SessionManager implements SessionManagerContract {
   private redisRuntime: RedisRuntime | null = null
 
   /**
+   * The app key and `previousAppKeys`, for cookies and encrypted payloads
+   */
+  private keys: AppKeys
+
+  /**
+   * The app's emitter, for the session events
+   */
+  private events: SessionEvents | null
+
+  /**
+   * When this manager was built: the creation time assumed, under
+   * `maxLifetime`, for sessions stored without one
+   */
+  private bootedAt = Date.now()
+
+  /**
    * The built-in drivers by name. `extend()` under the same name wins.
    */
   private builtIn: Record<string, () => DriverFactory> = {
     cookie: () => this.cookieFactory(),
     file: () => this.fileFactory(),
     redis: () => this.redisFactory(),
-    memory: () => () => new MemoryDriver(this.config.ageMs),
+    memory: () => () => new MemoryDriver(this.config.ageMs, this.lifetime()),
   }
 
   constructor(public application: ApplicationContract, config: Partial<SessionConfig>) {
@@ -82,11 +102,29 @@ export class SessionManager implements SessionManagerContract {
         config.age
       )
     }
+    const encryption = application.container.use('Adonis/Core/Encryption')
+    this.keys = AppKeys.forKeys(encryption, this.config.previousAppKeys)
     this.cookies = new SessionCookies(
-      application.container.use('Adonis/Core/Encryption'),
+      encryption,
       this.config,
-      appConfig.get('app.appKey')
+      appConfig.get('app.appKey'),
+      this.keys
     )
+    this.events = SessionEvents.of(application.container, application.logger)
+  }
+
+  /**
+   * A new request's session lifetime
+   */
+  private lifetime(): SessionLifetime {
+    return new SessionLifetime(this.config.maxLifetimeMs, this.bootedAt)
+  }
+
+  /**
+   * How a new request's store driver encodes its payloads
+   */
+  private codec(): PayloadCodec {
+    return new PayloadCodec(this.lifetime(), this.keys, this.config.encrypt)
   }
 
   public isEnabled(): boolean {
@@ -97,7 +135,7 @@ export class SessionManager implements SessionManagerContract {
    * The session of one HTTP request
    */
   public create(ctx: HttpContextContract): Session {
-    return new Session(ctx, this.config, this.cookies, this.createDriver(ctx))
+    return new Session(ctx, this.config, this.cookies, this.createDriver(ctx), this.events)
   }
 
   /**
@@ -251,7 +289,7 @@ export class SessionManager implements SessionManagerContract {
       if (!ctx) {
         throw InvalidSessionDriverException.needsHttpContext('cookie')
       }
-      return new CookieDriver(this.config, this.cookies, ctx)
+      return new CookieDriver(this.config, this.cookies, ctx, this.lifetime())
     }
   }
 
@@ -273,7 +311,7 @@ export class SessionManager implements SessionManagerContract {
       if (gcProbability > 0 && Math.random() < gcProbability) {
         sweeper.schedule()
       }
-      return new FileDriver(options, runtime, ctx ? ctx.logger : logger)
+      return new FileDriver(options, runtime, ctx ? ctx.logger : logger, this.codec())
     }
   }
 
@@ -298,7 +336,7 @@ export class SessionManager implements SessionManagerContract {
     const runtime = this.redisRuntime
     return (ctx) => {
       const connection: RedisConnectionLike = redis.connection(name)
-      return new RedisDriver(options, connection, runtime, ctx ? ctx.logger : logger)
+      return new RedisDriver(options, connection, runtime, ctx ? ctx.logger : logger, this.codec())
     }
   }
 }

@@ -9,7 +9,7 @@ import { promises as fs } from 'fs'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException, SessionStoreUnavailableException } from '../../errors'
-import { decodePayload, encodePayload } from '../Shared/payload'
+import { PayloadCodec } from '../Shared/codec'
 import { ChangeAwareDriver, SessionChange } from '../Shared/change'
 import { UpdateBatches } from '../Shared/batching'
 import { isValidSessionId } from '../../SessionId'
@@ -82,8 +82,16 @@ export class FileDriver implements ChangeAwareDriver {
   constructor(
     private options: FileDriverOptions,
     private runtime: FileRuntime,
-    private logger?: LoggerContract
+    private logger?: LoggerContract,
+    private codec: PayloadCodec = new PayloadCodec()
   ) {}
+
+  /**
+   * The request's session lifetime, kept in the payloads
+   */
+  public get lifetime() {
+    return this.codec.lifetime
+  }
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
     this.snapshot = await this.readSnapshot(sessionId)
@@ -192,7 +200,7 @@ export class FileDriver implements ChangeAwareDriver {
     const next = change.valuesOver(unexpired && read, () =>
       unexpired ? this.decode(sessionId, unexpired.text) : null
     )
-    const text = next === null ? null : seal(encodePayload(sessionId, next))
+    const text = next === null ? null : seal(this.codec.encode(sessionId, next))
     const length = text === null ? 0 : Buffer.byteLength(text)
     return {
       op: 'commit',
@@ -279,7 +287,7 @@ export class FileDriver implements ChangeAwareDriver {
       warn('payload failed its integrity check')
       return null
     }
-    return decodePayload(sessionId, text, warn)
+    return this.codec.decode(sessionId, text, warn)
   }
 
   /**

@@ -6,8 +6,9 @@
 
 import { SessionDriverContract, SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException } from '../../errors'
+import { SessionLifetime } from '../Shared/lifetime'
 
-type Entry = { json: string; expiresAt: number }
+type Entry = { json: string; expiresAt: number; createdAt?: number }
 
 /**
  * Keeps sessions in the process memory, for tests. Values are stored as JSON
@@ -22,7 +23,14 @@ export class MemoryDriver implements SessionDriverContract {
 
   private static writesSinceSweep = 0
 
-  constructor(private ageMs: number) {}
+  /**
+   * @param lifetime the request's session lifetime; the creation time is
+   * kept beside the values
+   */
+  constructor(
+    private ageMs: number,
+    public readonly lifetime: SessionLifetime = new SessionLifetime(null)
+  ) {}
 
   /**
    * Drop the expired sessions; runs every 1000 writes
@@ -44,7 +52,7 @@ export class MemoryDriver implements SessionDriverContract {
       MemoryDriver.sessions.delete(sessionId)
       return null
     }
-    return JSON.parse(entry.json)
+    return this.lifetime.admit(entry.createdAt) ? JSON.parse(entry.json) : null
   }
 
   public write(sessionId: string, values: Record<string, any>): void {
@@ -54,6 +62,7 @@ export class MemoryDriver implements SessionDriverContract {
     MemoryDriver.sessions.set(sessionId, {
       json: JSON.stringify(values),
       expiresAt: Date.now() + this.ageMs,
+      createdAt: this.lifetime.stamp(),
     })
     if (++MemoryDriver.writesSinceSweep >= 1000) {
       MemoryDriver.writesSinceSweep = 0

@@ -8,7 +8,7 @@ import { performance } from 'perf_hooks'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException } from '../../errors'
-import { decodePayload, encodePayload } from '../Shared/payload'
+import { PayloadCodec } from '../Shared/codec'
 import { ChangeAwareDriver, SessionChange } from '../Shared/change'
 import { RedisCommands, RedisConnectionLike, RedisDriverOptions } from './connection'
 import { RedisRuntime } from './runtime'
@@ -47,9 +47,17 @@ export class RedisDriver implements ChangeAwareDriver {
     private options: RedisDriverOptions,
     connection: RedisConnectionLike,
     private runtime: RedisRuntime,
-    private logger?: LoggerContract
+    private logger?: LoggerContract,
+    private codec: PayloadCodec = new PayloadCodec()
   ) {
     this.commands = new RedisCommands(connection, options, runtime)
+  }
+
+  /**
+   * The request's session lifetime, kept in the payloads
+   */
+  public get lifetime() {
+    return this.codec.lifetime
   }
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
@@ -71,7 +79,7 @@ export class RedisDriver implements ChangeAwareDriver {
     if (!values || typeof values !== 'object') {
       throw SessionRuntimeException.notAnObject('redis')
     }
-    const payload = encodePayload(sessionId, values)
+    const payload = this.codec.encode(sessionId, values)
     const ttl = this.options.ttlSeconds
     await this.commands.run('SET', (io) => io.set(sessionId, payload, 'EX', ttl))
   }
@@ -110,7 +118,7 @@ export class RedisDriver implements ChangeAwareDriver {
       const next = change.valuesOver(attempt === 0 ? read?.values : null, () =>
         this.decode(sessionId, base)
       )
-      const payload = next === null ? '' : encodePayload(sessionId, next)
+      const payload = next === null ? '' : this.codec.encode(sessionId, next)
       const [status, current] = await this.casScript(sessionId, hashOf(base), payload, offset)
       if (status === 1) {
         this.readPayload = { sessionId, payload: payload || null }
@@ -189,7 +197,7 @@ export class RedisDriver implements ChangeAwareDriver {
   }
 
   private decode(sessionId: string, payload: string | null) {
-    return decodePayload(sessionId, payload, (reason) => {
+    return this.codec.decode(sessionId, payload, (reason) => {
       this.logger?.warn('ignoring unreadable session payload in redis: %s', reason)
     })
   }
