@@ -25,7 +25,7 @@ import { SessionValues } from './values'
 import { SessionStats, newStats } from './stats'
 import { shareWithView } from './locals'
 import { SessionEvents } from './events'
-import { ReadTrackedStore } from './tracked'
+import { ReadTrackedStore, varyOnCookie } from './tracked'
 import { lifetimeOf } from '../Drivers/Shared/lifetime'
 import debug from '../debug'
 
@@ -183,7 +183,7 @@ export class Session implements SessionContract {
       return
     }
     if (this.valuesRead && this.config.varyCookie) {
-      this.ctx.response.vary('Cookie')
+      varyOnCookie(this.ctx.response)
     }
 
     const previousSessionId = this.previousSessionId

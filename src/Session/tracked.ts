@@ -5,6 +5,7 @@
 /// <reference path="../../adonis-typings/index.ts" />
 
 import { AllowedSessionValues, StoreContract } from '@ioc:Adonis/Addons/Session'
+import { ResponseContract } from '@ioc:Adonis/Core/Response'
 
 /**
  * A store whose reads are reported to `onRead`, for `Vary: Cookie`: a
@@ -76,4 +77,18 @@ export class ReadTrackedStore implements StoreContract {
   public clear(): void {
     this.store.clear()
   }
+}
+
+/**
+ * Add `Cookie` to the response's Vary header, keeping what the app set. The
+ * framework's `response.vary` writes to the raw response, where headers set
+ * with `response.header` would override it.
+ */
+export function varyOnCookie(response: ResponseContract) {
+  const current = response.getHeader('vary')
+  const text = Array.isArray(current) ? current.join(', ') : current ? String(current) : ''
+  if (text.trim() === '*' || /(^|,)\s*cookie\s*(,|$)/i.test(text)) {
+    return
+  }
+  response.header('vary', text ? `${text}, Cookie` : 'Cookie')
 }

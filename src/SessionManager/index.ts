@@ -83,6 +83,11 @@ export class SessionManager implements SessionManagerContract {
   private bootedAt = Date.now()
 
   /**
+   * The clock of `maxLifetime` (replaced by the tests to move time on)
+   */
+  private now: () => number = Date.now
+
+  /**
    * The built-in drivers by name. `extend()` under the same name wins.
    */
   private builtIn: Record<string, () => DriverFactory> = {
@@ -117,7 +122,7 @@ export class SessionManager implements SessionManagerContract {
    * A new request's session lifetime
    */
   private lifetime(): SessionLifetime {
-    return new SessionLifetime(this.config.maxLifetimeMs, this.bootedAt)
+    return new SessionLifetime(this.config.maxLifetimeMs, this.bootedAt, this.now)
   }
 
   /**

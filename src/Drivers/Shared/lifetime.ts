@@ -24,10 +24,12 @@ export class SessionLifetime {
    * @param maxLifetimeMs null when sessions have no absolute lifetime
    * @param legacyCreatedAt the creation time assumed for sessions stored
    * without one (before `maxLifetime` was set): when the process started
+   * @param now the clock creation times are taken from and compared with
    */
   constructor(
     public readonly maxLifetimeMs: number | null,
-    private legacyCreatedAt: number = Date.now()
+    private legacyCreatedAt: number = Date.now(),
+    private now: () => number = Date.now
   ) {}
 
   /**
@@ -40,9 +42,9 @@ export class SessionLifetime {
     }
     const at =
       typeof createdAt === 'number' && Number.isFinite(createdAt)
-        ? Math.min(createdAt, Date.now())
+        ? Math.min(createdAt, this.now())
         : this.legacyCreatedAt
-    if (at + this.maxLifetimeMs <= Date.now()) {
+    if (at + this.maxLifetimeMs <= this.now()) {
       this.ended = true
       return false
     }
@@ -58,7 +60,7 @@ export class SessionLifetime {
     if (this.maxLifetimeMs === null) {
       return undefined
     }
-    this.createdAt = this.createdAt ?? Date.now()
+    this.createdAt = this.createdAt ?? this.now()
     return this.createdAt
   }
 
