@@ -5,6 +5,7 @@
 import { AppKeys } from './keys'
 import { SessionLifetime } from './lifetime'
 import { encodePayload, openPayload, parsePayload } from './payload'
+import { isPlainObject } from '../../Store'
 
 /**
  * The field an encrypted payload is stored under: `{"encrypted":"..."}`,
@@ -50,10 +51,10 @@ export class PayloadCodec {
     onInvalid?: (reason: string) => void
   ): Record<string, any> | null {
     let parsed = parsePayload(raw, onInvalid)
-    if (parsed !== null && typeof parsed[ENCRYPTED_FIELD] === 'string') {
+    if (isPlainObject(parsed) && typeof parsed[ENCRYPTED_FIELD] === 'string') {
       parsed = this.decrypt(sessionId, parsed[ENCRYPTED_FIELD], onInvalid)
     }
-    if (parsed === null) {
+    if (parsed === undefined) {
       return null
     }
     const opened = openPayload(sessionId, parsed, onInvalid)
@@ -67,7 +68,7 @@ export class PayloadCodec {
     const decrypted = this.keys ? this.keys.decrypt(value, sessionId) : null
     if (!decrypted || typeof decrypted.value !== 'string') {
       onInvalid?.('encrypted payload does not decrypt with APP_KEY or "previousAppKeys"')
-      return null
+      return undefined
     }
     return parsePayload(decrypted.value, onInvalid)
   }

@@ -30,21 +30,22 @@ export function encodePayload(
 }
 
 /**
- * The parsed JSON of a stored payload, or `null` (with the reason given to
- * `onInvalid`) when it is not JSON
+ * The parsed JSON of a stored payload (which may be any JSON value), or
+ * `undefined` when there is none or (with the reason given to `onInvalid`)
+ * when it is not JSON
  */
 export function parsePayload(
   raw: string | null | undefined,
   onInvalid?: (reason: string) => void
 ): any {
   if (!raw) {
-    return null
+    return undefined
   }
   try {
     return JSON.parse(raw)
   } catch {
     onInvalid?.('payload is not valid JSON')
-    return null
+    return undefined
   }
 }
 
@@ -82,7 +83,7 @@ export function decodePayload(
   onInvalid?: (reason: string) => void
 ): Record<string, any> | null {
   const parsed = parsePayload(raw, onInvalid)
-  if (parsed === null) {
+  if (parsed === undefined) {
     return null
   }
   const opened = openPayload(sessionId, parsed, onInvalid)
