@@ -6,3 +6,4 @@
 /// <reference path="./context.ts" />
 /// <reference path="./container.ts" />
 /// <reference path="./tests.ts" />
+/// <reference path="./events.ts" />

@@ -45,9 +45,13 @@ declare module '@ioc:Adonis/Addons/Session' {
 
     /**
      * Options for the session id cookie; the cookie driver uses them for the
-     * data cookie as well
+     * data cookie as well. `partitioned` (CHIPS, requires `secure`) and
+     * `priority` are sent on both cookies.
      */
-    cookie: Omit<Partial<CookieOptions>, 'maxAge' | 'expires'>
+    cookie: Omit<Partial<CookieOptions>, 'maxAge' | 'expires'> & {
+      partitioned?: boolean
+      priority?: 'low' | 'medium' | 'high'
+    }
 
     /**
      * Config for the file driver
@@ -115,6 +119,32 @@ declare module '@ioc:Adonis/Addons/Session' {
      * `'4kb'`.
      */
     flashInputLimit?: string | number
+
+    /**
+     * Absolute lifetime: a session older than this since it was created
+     * reads as empty, however active. Duration string or milliseconds.
+     * Off by default.
+     */
+    maxLifetime?: string | number
+
+    /**
+     * Former `APP_KEY` values: id and data cookies (and encrypted payloads)
+     * signed or encrypted with them are still read after a rotation;
+     * everything is written with the current key. Defaults to `[]`.
+     */
+    previousAppKeys?: string[]
+
+    /**
+     * Store the file and redis payloads encrypted with the app key.
+     * Defaults to `false`; plain payloads are read either way.
+     */
+    encrypt?: boolean
+
+    /**
+     * Send `Vary: Cookie` on responses whose handler or templates read the
+     * session. Defaults to `true`.
+     */
+    varyCookie?: boolean
   }
 
   /**

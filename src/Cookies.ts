@@ -16,6 +16,7 @@ import { isValidSessionId } from './SessionId'
 import { DataCookieCipher, stringify } from './DataCipher'
 import { InputLeaf, inputLeaves, takeLargest, withoutLeaves } from './flashInput'
 import { FLASH_KEY } from './Store/mutations'
+import { AppKeys } from './Drivers/Shared/keys'
 
 /**
  * Browsers (Chromium, Firefox) drop a cookie whose name and value together
@@ -50,13 +51,36 @@ const LEGACY_MARKER_TOLERANCE_MS = 1000
  * A decrypted data cookie: the values' JSON and when it expires. `cacheable`
  * is false when that expiry is a guess (see `toEntry`).
  */
-type DecryptedData = { json: string; expiresAt: number; cacheable?: boolean }
+type DecryptedData = { json: string; expiresAt: number; createdAt?: number; cacheable?: boolean }
+
+/**
+ * A readable data cookie: its values, expiry and the session's creation
+ * time (when `maxLifetime` put one in)
+ */
+export type DataCookie = { values: Record<string, any>; expiresAt: number; createdAt?: number }
 
 /**
  * An encrypted data cookie: its `e:` value, that value as sent in the
  * header, what it holds and its size as browsers count it
  */
-type SealedData = { raw: string; value: string; json: string; expiresAt: number; size: number }
+type SealedData = {
+  raw: string
+  value: string
+  json: string
+  expiresAt: number
+  createdAt?: number
+  size: number
+}
+
+/**
+ * `cookie.serialize`, plus the `Partitioned` attribute (CHIPS), which the
+ * cookie package of this major does not know
+ */
+export function serializeCookie(name: string, value: string, options: SerializeOptions): string {
+  const { partitioned, ...rest } = options
+  const header = cookie.serialize(name, value, rest)
+  return partitioned ? `${header}; Partitioned` : header
+}
 
 /**
  * The session's cookies: the signed id cookie and the cookie driver's
@@ -103,13 +127,23 @@ export class SessionCookies {
    */
   private cipher: DataCookieCipher | null
 
+  /**
+   * Ciphers of `previousAppKeys`, for data cookies written before a
+   * rotation (null where the key's Encryption decrypts instead)
+   */
+  private previousCiphers: Array<DataCookieCipher | null>
+
   constructor(
     private encryption: EncryptionContract,
     private config: ResolvedSessionConfig,
-    appKey?: unknown
+    appKey?: unknown,
+    private keys: AppKeys = new AppKeys(encryption)
   ) {
     this.cipher = DataCookieCipher.create(encryption, appKey)
-    this.dataAttributes = cookie.serialize('x', '', config.cookieOptions).slice('x='.length)
+    this.previousCiphers = keys.all
+      .slice(1)
+      .map((previous, index) => DataCookieCipher.create(previous, keys.previousSecrets[index]))
+    this.dataAttributes = serializeCookie('x', '', config.cookieOptions).slice('x='.length)
     const { maxAge, ...rest } = config.cookieOptions
     this.clearOptions = { ...rest, maxAge: -1, expires: new Date(1) }
     this.legacyExpiresAt = Date.now() + config.ageMs
@@ -137,7 +171,9 @@ export class SessionCookies {
       return cached
     }
 
-    const id = this.encryption.verifier.unsign(raw.slice(2), this.config.cookieName)
+    const id = this.keys.rotated
+      ? this.keys.unsign(raw.slice(2), this.config.cookieName)?.value
+      : this.encryption.verifier.unsign(raw.slice(2), this.config.cookieName)
     if (!isValidSessionId(id)) {
       return null
     }
@@ -158,7 +194,7 @@ export class SessionCookies {
   public writeSessionId(response: ResponseContract, sessionId: string) {
     let header = this.idHeaders.get(sessionId)
     if (header === undefined) {
-      header = cookie.serialize(
+      header = serializeCookie(
         this.config.cookieName,
         this.signSessionId(sessionId),
         this.config.cookieOptions
@@ -179,10 +215,7 @@ export class SessionCookies {
   /**
    * The values and expiry inside a data cookie value (`e:...`), or null
    */
-  public decryptValue(
-    sessionId: string,
-    raw: unknown
-  ): { values: Record<string, any>; expiresAt: number } | null {
+  public decryptValue(sessionId: string, raw: unknown): DataCookie | null {
     if (typeof raw !== 'string' || !raw.startsWith('e:')) {
       return null
     }
@@ -202,7 +235,8 @@ export class SessionCookies {
     if (entry.expiresAt <= Date.now()) {
       return null
     }
-    return { values: JSON.parse(entry.json), expiresAt: entry.expiresAt }
+    const { expiresAt, createdAt } = entry
+    return { values: JSON.parse(entry.json), expiresAt, createdAt }
   }
 
   /**
@@ -218,8 +252,8 @@ export class SessionCookies {
    * The `e:` value of a data cookie holding exactly the values; the expiry
    * is the envelope's, which `Encryption.decrypt` enforces
    */
-  public encryptData(sessionId: string, values: Record<string, any>): string {
-    const sealed = this.seal(sessionId, values)
+  public encryptData(sessionId: string, values: Record<string, any>, createdAt?: number): string {
+    const sealed = this.seal(sessionId, values, createdAt)
     this.remember(sessionId, sealed)
     return sealed.raw
   }
@@ -229,15 +263,16 @@ export class SessionCookies {
    * out of it. When the cookie would be over what browsers keep, flashed
    * input (the `flashInput` keys of the flash messages) is left out, the
    * largest values first, until it fits; if it still does not, nothing is
-   * sent and the request fails.
+   * sent and the request fails. `createdAt` goes inside the envelope.
    */
   public writeData(
     response: ResponseContract,
     sessionId: string,
     values: Record<string, any>,
-    flashInput: string[] = []
+    flashInput: string[] = [],
+    createdAt?: number
   ): string[] {
-    let sealed = this.seal(sessionId, values)
+    let sealed = this.seal(sessionId, values, createdAt)
     const leaves = sealed.size > COOKIE_SIZE_LIMIT ? inputLeaves(values[FLASH_KEY], flashInput) : []
     const dropped: InputLeaf[] = []
     while (sealed.size > COOKIE_SIZE_LIMIT && leaves.length) {
@@ -246,7 +281,7 @@ export class SessionCookies {
        * at once, then measure again
        */
       dropped.push(...takeLargest(leaves, ((sealed.size - COOKIE_SIZE_LIMIT) * 3) / 4))
-      sealed = this.seal(sessionId, withoutLeaves(values, dropped))
+      sealed = this.seal(sessionId, withoutLeaves(values, dropped), createdAt)
     }
     if (sealed.size > COOKIE_SIZE_LIMIT) {
       throw SessionCookieTooLargeException.create(sessionId, sealed.size, COOKIE_SIZE_LIMIT)
@@ -260,28 +295,28 @@ export class SessionCookies {
    * Tell the browser to drop a data cookie
    */
   public clearData(response: ResponseContract, sessionId: string) {
-    response.append('set-cookie', cookie.serialize(sessionId, '', this.clearOptions))
+    response.append('set-cookie', serializeCookie(sessionId, '', this.clearOptions))
   }
 
   /**
    * Encrypt the values into a data cookie value, measured as browsers do
    */
-  private seal(sessionId: string, values: Record<string, any>): SealedData {
+  private seal(sessionId: string, values: Record<string, any>, createdAt?: number): SealedData {
     const expiresAt = Date.now() + this.config.ageMs
     const json = stringify(values)
     const raw = this.cipher
-      ? `e:${this.cipher.encryptJson(json, expiresAt, sessionId)}`
+      ? `e:${this.cipher.encryptJson(json, expiresAt, sessionId, createdAt)}`
       : `e:${this.encryption.encrypt(values, this.config.ageMs, sessionId)}`
     const value = encodeURIComponent(raw)
-    return { raw, value, json, expiresAt, size: cookieSize(sessionId, value) }
+    return { raw, value, json, expiresAt, createdAt, size: cookieSize(sessionId, value) }
   }
 
   /**
    * The browser sends this exact string back with its next request: what
    * it holds is known already, no need to decrypt it then
    */
-  private remember(sessionId: string, { raw, json, expiresAt }: SealedData) {
-    this.decrypted.set(`${sessionId}:${raw}`, { json, expiresAt })
+  private remember(sessionId: string, { raw, json, expiresAt, createdAt }: SealedData) {
+    this.decrypted.set(`${sessionId}:${raw}`, { json, expiresAt, createdAt })
   }
 
   /**
@@ -290,14 +325,48 @@ export class SessionCookies {
    * app's Encryption (which enforces that expiry without telling it)
    */
   private decrypt(sessionId: string, value: string): DecryptedData | null {
-    if (this.cipher) {
-      const opened = this.cipher.decrypt(value, sessionId)
+    const current = this.decryptWith(this.cipher, this.encryption, sessionId, value)
+    if (current || !this.keys.rotated) {
+      return current
+    }
+    for (let index = 0; index < this.previousCiphers.length; index++) {
+      const entry = this.decryptWith(
+        this.previousCiphers[index],
+        this.keys.all[index + 1],
+        sessionId,
+        value
+      )
+      if (entry) {
+        return this.dueForRefresh(entry)
+      }
+    }
+    return null
+  }
+
+  private decryptWith(
+    cipher: DataCookieCipher | null,
+    encryption: EncryptionContract,
+    sessionId: string,
+    value: string
+  ): DecryptedData | null {
+    if (cipher) {
+      const opened = cipher.decrypt(value, sessionId)
       return opened && isPlainObject(opened.message)
-        ? this.toEntry(opened.message, opened.expiresAt)
+        ? { ...this.toEntry(opened.message, opened.expiresAt), createdAt: opened.createdAt }
         : null
     }
-    const message = this.encryption.decrypt(value, sessionId)
+    const message = encryption.decrypt(value, sessionId)
     return isPlainObject(message) ? this.toEntry(message, undefined) : null
+  }
+
+  /**
+   * A cookie encrypted with a previous key is reported as due for a
+   * refresh, and not cached, so that the request re-issues it with the
+   * current key
+   */
+  private dueForRefresh(entry: DecryptedData): DecryptedData {
+    const due = Date.now() + this.config.ageMs - this.config.refreshAfterMs - 1
+    return { ...entry, expiresAt: Math.min(entry.expiresAt, due), cacheable: false }
   }
 
   /**

@@ -30,9 +30,10 @@ const POOL_SIZE = IV_BYTES * 256
 
 /**
  * A decrypted envelope: the message and its expiry (epoch ms), null when
- * the envelope has none (6.4's data cookies)
+ * the envelope has none (6.4's data cookies), and the session's creation
+ * time when `maxLifetime` put one in
  */
-export type OpenedEnvelope = { message: unknown; expiresAt: number | null }
+export type OpenedEnvelope = { message: unknown; expiresAt: number | null; createdAt?: number }
 
 /**
  * Encrypts data cookies exactly as the framework's `Encryption.encrypt` does
@@ -78,13 +79,20 @@ export class DataCookieCipher {
   /**
    * Encrypt a message given as JSON text, valid until `expiresAt` (epoch
    * ms). The envelope is assembled as text too, key for key what
-   * `JSON.stringify` makes of the framework's `{ message, purpose, expiryDate }`.
+   * `JSON.stringify` makes of the framework's `{ message, purpose, expiryDate }`,
+   * plus `createdAt` when given, which the framework's decrypt ignores.
    */
-  public encryptJson(messageJson: string, expiresAt: number, purpose: string): string {
+  public encryptJson(
+    messageJson: string,
+    expiresAt: number,
+    purpose: string,
+    createdAt?: number
+  ): string {
     const iv = this.nextIv()
+    const created = createdAt === undefined ? '' : `,"createdAt":${createdAt}`
     const envelope = `{"message":${messageJson},"purpose":${JSON.stringify(
       purpose
-    )},"expiryDate":"${this.expiryDate(expiresAt)}"}`
+    )},"expiryDate":"${this.expiryDate(expiresAt)}"${created}}`
     const cipher = createCipheriv('aes-256-cbc', this.key, iv)
     const encrypted = Buffer.concat([cipher.update(envelope, 'utf-8'), cipher.final()])
     const body = `${encrypted.toString('base64url')}.${Buffer.from(iv).toString('base64url')}`
@@ -151,11 +159,12 @@ function openEnvelope(envelope: any, purpose: string): OpenedEnvelope | null {
   if (envelope.purpose !== purpose) {
     return null
   }
+  const createdAt = typeof envelope.createdAt === 'number' ? envelope.createdAt : undefined
   if (!envelope.expiryDate) {
-    return { message: envelope.message, expiresAt: null }
+    return { message: envelope.message, expiresAt: null, createdAt }
   }
   const expiresAt = new Date(envelope.expiryDate).getTime()
-  return expiresAt >= Date.now() ? { message: envelope.message, expiresAt } : null
+  return expiresAt >= Date.now() ? { message: envelope.message, expiresAt, createdAt } : null
 }
 
 /**

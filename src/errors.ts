@@ -99,6 +99,25 @@ export class InvalidSessionConfigException extends Exception {
     )
   }
 
+  public static partitionedWithoutSecure() {
+    return new this(
+      'Invalid "cookie.partitioned" for session inside "config/session" file: browsers only keep a Partitioned cookie that is also Secure, set "cookie.secure" to true',
+      500,
+      this.code
+    )
+  }
+
+  /**
+   * Names the key by its position: the key itself is a secret
+   */
+  public static shortPreviousAppKey(index: number) {
+    return new this(
+      `Invalid "previousAppKeys" for session inside "config/session" file: the key at index ${index} is shorter than 16 characters, the length the framework requires of APP_KEY`,
+      500,
+      this.code
+    )
+  }
+
   public static unknownRedisConnection(name: string) {
     return new this(
       `Redis connection "${name}" used by the session redis driver is not defined inside "config/redis" file`,

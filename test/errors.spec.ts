@@ -135,6 +135,20 @@ const cases: Case[] = [
     'Session payload does not fit the "payload" column of table "sessions" (value too long for type character varying(2000)). Store less in the session, or widen the column',
   ],
   [
+    'InvalidSessionConfigException.partitionedWithoutSecure',
+    InvalidSessionConfigException.partitionedWithoutSecure(),
+    CONFIG,
+    500,
+    'Invalid "cookie.partitioned" for session inside "config/session" file: browsers only keep a Partitioned cookie that is also Secure, set "cookie.secure" to true',
+  ],
+  [
+    'InvalidSessionConfigException.shortPreviousAppKey',
+    InvalidSessionConfigException.shortPreviousAppKey(1),
+    CONFIG,
+    500,
+    'Invalid "previousAppKeys" for session inside "config/session" file: the key at index 1 is shorter than 16 characters, the length the framework requires of APP_KEY',
+  ],
+  [
     'SessionRuntimeException.notInitiated',
     SessionRuntimeException.notInitiated(),
     RUNTIME,

@@ -10,6 +10,7 @@ import {
   SessionContract,
   SessionDriverContract,
   SessionMutation,
+  StoreContract,
 } from '@ioc:Adonis/Addons/Session'
 import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
 import { FLASH_KEY } from '../Store/mutations'
@@ -24,6 +25,9 @@ import { SessionValues } from './values'
 import { SessionStats, newStats } from './stats'
 import { shareWithView } from './locals'
 import { SessionTagging } from './tagging'
+import { SessionEvents } from './events'
+import { ReadTrackedStore, varyOnCookie } from './tracked'
+import { lifetimeOf } from '../Drivers/Shared/lifetime'
 import debug from '../debug'
 
 /**
@@ -43,7 +47,7 @@ export class Session implements SessionContract {
   /**
    * Flash messages set by the previous request
    */
-  public readonly flashMessages: Store
+  public readonly flashMessages: StoreContract
 
   /**
    * Flash messages for the next request
@@ -76,11 +80,24 @@ export class Session implements SessionContract {
 
   private initiateFailed = false
 
+  /**
+   * True once the handler or a template read a value or a flash message:
+   * the response then varies with the cookie
+   */
+  private valuesRead = false
+
+  /**
+   * True when the session read was past `maxLifetime`: it continues under
+   * a new id and its record is destroyed at commit
+   */
+  private lifetimeEnded = false
+
   constructor(
     private ctx: HttpContextContract,
     private config: ResolvedSessionConfig,
     private cookies: SessionCookies,
-    private driver: SessionDriverContract
+    private driver: SessionDriverContract,
+    private events: SessionEvents | null = null
   ) {
     this.stats = newStats(config.driver)
     this.flash$ = new SessionFlash(config, (path, size, limit) => {
@@ -91,7 +108,9 @@ export class Session implements SessionContract {
         limit
       )
     })
-    this.flashMessages = this.flash$.messages
+    this.flashMessages = new ReadTrackedStore(this.flash$.messages, () => {
+      this.valuesRead = true
+    })
     this.responseFlashMessages = this.flash$.outgoing
     this.tagging = new SessionTagging(ctx, driver, config.refreshAfterMs)
     const existing = this.cookies.readSessionId(ctx.request)
@@ -126,6 +145,7 @@ export class Session implements SessionContract {
           this.values.store = new Store(isPlainObject(values) ? values : {})
           this.readValues = isPlainObject(values) && replaysToSnapshot(values) ? values : null
           this.tagging.read(this.fresh ? null : this.sessionId)
+          this.endIfPastLifetime(readonly)
         } catch (error) {
           this.initiateFailed = true
           throw error
@@ -140,6 +160,30 @@ export class Session implements SessionContract {
     this.stats.flash = this.flash$.take(this.values.store, consume)
     shareWithView(this.ctx, this)
     debug('initiated session (fresh: %s, driver: %s)', this.fresh, this.config.driver)
+    this.events?.emit('session:initiated', () => ({
+      sessionId: this.sessionId,
+      fresh: this.fresh,
+      readonly,
+      driver: this.config.driver,
+      ctx: this.ctx,
+    }))
+  }
+
+  /**
+   * A session past `maxLifetime` read as empty; unless readonly, it starts
+   * again under a new id, and the old record is destroyed at commit
+   */
+  private endIfPastLifetime(readonly: boolean) {
+    const lifetime = lifetimeOf(this.driver)
+    if (!lifetime || !lifetime.ended || readonly) {
+      return
+    }
+    this.ctx.logger.trace('session is past its maxLifetime')
+    this.lifetimeEnded = true
+    this.previousSessionId = this.sessionId
+    this.sessionId = generateSessionId()
+    this.fresh = true
+    lifetime.restart()
   }
 
   /**
@@ -150,7 +194,11 @@ export class Session implements SessionContract {
     if (this.initiateFailed) {
       return
     }
+    if (this.valuesRead && this.config.varyCookie) {
+      varyOnCookie(this.ctx.response)
+    }
 
+    const previousSessionId = this.previousSessionId
     await this.ctx.profiler.profileAsync(
       'session:commit',
       { driver: this.config.driver },
@@ -190,6 +238,50 @@ export class Session implements SessionContract {
         }
       }
     )
+    if (this.events) {
+      this.emitCommitted(this.events, previousSessionId)
+    }
+    this.lifetimeEnded = false
+  }
+
+  /**
+   * The events of a commit that completed
+   */
+  private emitCommitted(events: SessionEvents, previousSessionId: string | null) {
+    const { sessionId, ctx } = this
+    const driver = this.config.driver
+    const commit = this.stats.commit
+    if (commit === 'regenerate' && previousSessionId && !this.lifetimeEnded) {
+      events.emit('session:migrated', () => ({
+        fromSessionId: previousSessionId,
+        toSessionId: sessionId,
+        driver,
+        ctx,
+      }))
+    }
+    if (commit === 'regenerate' && previousSessionId && this.lifetimeEnded) {
+      events.emit('session:destroyed', () => ({
+        sessionId: previousSessionId,
+        driver,
+        reason: 'maxLifetime',
+        ctx,
+      }))
+    }
+    if (commit === 'write' && this.emptiedStoredSession()) {
+      events.emit('session:destroyed', () => ({ sessionId, driver, reason: 'emptied', ctx }))
+    }
+    const operations = { write: 'written', touch: 'touched', regenerate: 'migrated' } as const
+    const operation = commit === 'none' || commit === 'pending' ? 'none' : operations[commit]
+    events.emit('session:committed', () => ({ sessionId, driver, operation, ctx }))
+  }
+
+  /**
+   * Whether this commit left nothing of a session that held values
+   */
+  private emptiedStoredSession(): boolean {
+    const { readValues, written } = this.stats
+    const had = readValues !== null && Object.keys(readValues).length > 0
+    return had && (written === null || Object.keys(written).length === 0)
   }
 
   /**
@@ -243,7 +335,9 @@ export class Session implements SessionContract {
   }
 
   public pull(key: string, defaultValue?: any): any {
-    return this.mutable.pull(key, defaultValue)
+    const values = this.mutable
+    this.valuesRead = true
+    return values.pull(key, defaultValue)
   }
 
   public increment(key: string, steps: number = 1): any {
@@ -305,6 +399,7 @@ export class Session implements SessionContract {
    */
   private get readable(): SessionValues {
     this.ensureInitiated()
+    this.valuesRead = true
     return this.values
   }
 

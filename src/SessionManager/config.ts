@@ -17,8 +17,12 @@ export type SerializeOptions = {
   httpOnly?: boolean
   secure?: boolean
   sameSite?: boolean | 'lax' | 'none' | 'strict'
+  priority?: 'low' | 'medium' | 'high'
+  partitioned?: boolean
   maxAge?: number
 }
+
+const PRIORITIES = ['low', 'medium', 'high']
 
 /**
  * `config/session.ts` once validated, with every duration in milliseconds
@@ -35,6 +39,10 @@ export type ResolvedSessionConfig = SessionConfig & {
   dontFlash: string[]
   cookieOptions: SerializeOptions
   database: { connection?: string; table: string }
+  maxLifetimeMs: number | null
+  previousAppKeys: string[]
+  encrypt: boolean
+  varyCookie: boolean
 }
 
 /**
@@ -74,6 +82,7 @@ export function resolveConfig(
     dontFlash,
     cookieOptions: cookieOptions(config, httpCookie, ageMs),
     database: databaseOptions(config.database),
+    ...securityOptions(config),
   }
 }
 
@@ -93,6 +102,40 @@ function databaseOptions(database: SessionConfig['database']) {
 }
 
 /**
+ * `maxLifetime`, `previousAppKeys`, `encrypt` and `varyCookie`, validated
+ */
+function securityOptions(config: Partial<SessionConfig>) {
+  const { maxLifetime, previousAppKeys = [] } = config
+  if (!Array.isArray(previousAppKeys) || previousAppKeys.some((key) => typeof key !== 'string')) {
+    throw InvalidSessionConfigException.invalid(
+      'previousAppKeys',
+      'expected an array of the former APP_KEY values'
+    )
+  }
+  const keys = previousAppKeys.filter((key) => key !== '')
+  const short = keys.find((key) => key.length < 16)
+  if (short !== undefined) {
+    throw InvalidSessionConfigException.shortPreviousAppKey(keys.indexOf(short))
+  }
+  return {
+    maxLifetimeMs:
+      maxLifetime === undefined || maxLifetime === null
+        ? null
+        : duration('maxLifetime', maxLifetime),
+    previousAppKeys: keys,
+    encrypt: flag('encrypt', config.encrypt ?? false),
+    varyCookie: flag('varyCookie', config.varyCookie ?? true),
+  }
+}
+
+function flag(key: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw InvalidSessionConfigException.invalid(key, 'expected true or false')
+  }
+  return value
+}
+
+/**
  * The session config's cookie options over the app's `http.cookie` defaults
  * (as the framework merges them), with Max-Age from `age` unless the cookie
  * must die with the browser
@@ -102,16 +145,35 @@ function cookieOptions(
   httpCookie: Record<string, any>,
   ageMs: number
 ): SerializeOptions {
-  const { domain, path, httpOnly, secure, sameSite } = { ...httpCookie, ...config.cookie }
+  const merged = { ...httpCookie, ...config.cookie }
+  const { domain, path, httpOnly, secure, sameSite } = merged
   const options: SerializeOptions = { path: path ?? '/' }
   if (domain) options.domain = domain
   if (httpOnly) options.httpOnly = true
   if (secure) options.secure = true
   if (sameSite) options.sameSite = sameSite
+  if (merged.priority !== undefined) options.priority = priority(merged.priority)
+  if (merged.partitioned) {
+    if (!secure) {
+      throw InvalidSessionConfigException.partitionedWithoutSecure()
+    }
+    options.partitioned = true
+  }
   if (!config.clearWithBrowser) {
     options.maxAge = Math.round(ageMs / 1000)
   }
   return options
+}
+
+function priority(value: unknown): 'low' | 'medium' | 'high' {
+  const name = typeof value === 'string' ? value.toLowerCase() : value
+  if (typeof name !== 'string' || !PRIORITIES.includes(name)) {
+    throw InvalidSessionConfigException.invalid(
+      'cookie.priority',
+      `expected 'low', 'medium' or 'high', got ${JSON.stringify(value)}`
+    )
+  }
+  return name as 'low' | 'medium' | 'high'
 }
 
 function duration(key: string, value: unknown): number {

@@ -35,6 +35,10 @@ import { UpdateBatches } from '../Drivers/Shared/batching'
 import { DatabaseSweeper } from '../Drivers/Database/sweeper'
 import { DatabaseParts, databaseFactory, databaseParts } from './database'
 import { redisFactory } from './redis'
+import { AppKeys } from '../Drivers/Shared/keys'
+import { SessionLifetime } from '../Drivers/Shared/lifetime'
+import { PayloadCodec } from '../Drivers/Shared/codec'
+import { SessionEvents } from '../Session/events'
 
 /**
  * Builds a driver for one request; `ctx` is absent for the test client
@@ -67,6 +71,27 @@ export class SessionManager implements SessionManagerContract {
   private database: DatabaseParts | null = null
 
   /**
+   * The app key and `previousAppKeys`, for cookies and encrypted payloads
+   */
+  private keys: AppKeys
+
+  /**
+   * The app's emitter, for the session events
+   */
+  private events: SessionEvents | null
+
+  /**
+   * When this manager was built: the creation time assumed, under
+   * `maxLifetime`, for sessions stored without one
+   */
+  private bootedAt = Date.now()
+
+  /**
+   * The clock of `maxLifetime` (replaced by the tests to move time on)
+   */
+  private now: () => number = Date.now
+
+  /**
    * The built-in drivers by name. `extend()` under the same name wins.
    */
   private builtIn: Record<string, () => DriverFactory> = {
@@ -74,7 +99,8 @@ export class SessionManager implements SessionManagerContract {
     file: () => this.fileFactory(),
     redis: () => this.redisFactory(),
     database: () => databaseFactory(this.databaseRuntime(), this.config, this.application.logger),
-    memory: () => () => new MemoryDriver(this.config.ageMs, this.config.maxPayloadBytes),
+    memory: () => () =>
+      new MemoryDriver(this.config.ageMs, this.lifetime(), this.config.maxPayloadBytes),
   }
 
   constructor(public application: ApplicationContract, config: Partial<SessionConfig>) {
@@ -87,11 +113,29 @@ export class SessionManager implements SessionManagerContract {
         config.age
       )
     }
+    const encryption = application.container.use('Adonis/Core/Encryption')
+    this.keys = AppKeys.forKeys(encryption, this.config.previousAppKeys)
     this.cookies = new SessionCookies(
-      application.container.use('Adonis/Core/Encryption'),
+      encryption,
       this.config,
-      appConfig.get('app.appKey')
+      appConfig.get('app.appKey'),
+      this.keys
     )
+    this.events = SessionEvents.of(application.container, application.logger)
+  }
+
+  /**
+   * A new request's session lifetime
+   */
+  private lifetime(): SessionLifetime {
+    return new SessionLifetime(this.config.maxLifetimeMs, this.bootedAt, this.now)
+  }
+
+  /**
+   * How a new request's store driver encodes its payloads
+   */
+  private codec(): PayloadCodec {
+    return new PayloadCodec(this.lifetime(), this.keys, this.config.encrypt)
   }
 
   public isEnabled(): boolean {
@@ -102,7 +146,7 @@ export class SessionManager implements SessionManagerContract {
    * The session of one HTTP request
    */
   public create(ctx: HttpContextContract): Session {
-    return new Session(ctx, this.config, this.cookies, this.createDriver(ctx))
+    return new Session(ctx, this.config, this.cookies, this.createDriver(ctx), this.events)
   }
 
   /**
@@ -281,7 +325,7 @@ export class SessionManager implements SessionManagerContract {
       if (!ctx) {
         throw InvalidSessionDriverException.needsHttpContext('cookie')
       }
-      return new CookieDriver(this.config, this.cookies, ctx)
+      return new CookieDriver(this.config, this.cookies, ctx, this.lifetime())
     }
   }
 
@@ -304,13 +348,13 @@ export class SessionManager implements SessionManagerContract {
       if (gcProbability > 0 && Math.random() < gcProbability) {
         sweeper.schedule()
       }
-      return new FileDriver(options, runtime, ctx ? ctx.logger : logger)
+      return new FileDriver(options, runtime, ctx ? ctx.logger : logger, this.codec())
     }
   }
 
   private redisFactory(): DriverFactory {
     this.redisRuntime = this.redisRuntime || new RedisRuntime(this.batches)
-    return redisFactory(this.application, this.config, this.redisRuntime)
+    return redisFactory(this.application, this.config, this.redisRuntime, () => this.codec())
   }
 
   /**

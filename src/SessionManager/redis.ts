@@ -7,6 +7,7 @@ import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
 import { InvalidSessionConfigException } from '../errors'
 import { RedisConnectionLike, RedisDriver } from '../Drivers/Redis'
 import { RedisRuntime } from '../Drivers/Redis/runtime'
+import { PayloadCodec } from '../Drivers/Shared/codec'
 import { ResolvedSessionConfig } from './config'
 
 /**
@@ -17,7 +18,8 @@ import { ResolvedSessionConfig } from './config'
 export function redisFactory(
   application: ApplicationContract,
   config: ResolvedSessionConfig,
-  runtime: RedisRuntime
+  runtime: RedisRuntime,
+  codec: () => PayloadCodec
 ) {
   const name = config.redisConnection
   if (!name) {
@@ -37,6 +39,6 @@ export function redisFactory(
   const options = { connection: name, ttlSeconds, storeTimeoutMs, maxPayloadBytes }
   return (ctx?: HttpContextContract) => {
     const connection: RedisConnectionLike = redis.connection(name)
-    return new RedisDriver(options, connection, runtime, ctx ? ctx.logger : logger)
+    return new RedisDriver(options, connection, runtime, ctx ? ctx.logger : logger, codec())
   }
 }

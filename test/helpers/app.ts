@@ -65,6 +65,10 @@ export type AppOptions = {
    * Japa bindings
    */
   environment?: 'web' | 'console' | 'test' | 'repl'
+  /**
+   * The app's APP_KEY (`APP_KEY` unless given), e.g. to rotate it
+   */
+  appKey?: string
 }
 
 export type TestApp = {
@@ -106,7 +110,7 @@ export async function setupApp(
   await outputFile(
     join(appRoot, 'config/app.js'),
     `module.exports = {
-  appKey: ${JSON.stringify(APP_KEY)},
+  appKey: ${JSON.stringify(options.appKey || APP_KEY)},
   http: {
     allowMethodSpoofing: false,
     subdomainOffset: 2,

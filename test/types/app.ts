@@ -21,6 +21,7 @@ import Session, {
 import { ApplicationContract } from '@ioc:Adonis/Core/Application'
 import { sessionConfig } from '@adonisjs/session/build/config'
 import View from '@ioc:Adonis/Core/View'
+import Event from '@ioc:Adonis/Core/Event'
 import { sessionTags, defineViewBindings } from '@adonisjs/session/build/src/Bindings/View'
 
 export const config: SessionConfig = sessionConfig({
@@ -159,3 +160,37 @@ export function viewLocals(locals: SessionViewLocals) {
  */
 sessionTags.forEach((tag) => View.registerTag(tag))
 defineViewBindings(View)
+
+/**
+ * The security options and the session events, typed
+ */
+export const hardened: SessionConfig = sessionConfig({
+  enabled: true,
+  driver: 'redis',
+  cookieName: 'adonis-session',
+  clearWithBrowser: false,
+  age: '2h',
+  maxLifetime: '12h',
+  previousAppKeys: ['the-old-app-key-of-this-application'],
+  encrypt: true,
+  varyCookie: true,
+  cookie: { secure: true, partitioned: true, priority: 'high', sameSite: 'none' },
+})
+
+// @ts-expect-error priority is one of low, medium, high
+export const wrongPriority: SessionConfig['cookie'] = { priority: 'urgent' }
+
+Event.on('session:migrated', ({ fromSessionId, toSessionId, ctx }) => {
+  const ids: [string, string] = [fromSessionId, toSessionId]
+  ctx.logger.info('session regenerated %o', ids)
+})
+Event.on('session:destroyed', ({ sessionId, reason }) => {
+  const why: 'emptied' | 'maxLifetime' = reason
+  console.log(sessionId, why)
+})
+Event.on('session:committed', ({ operation }) => {
+  // @ts-expect-error operations are named
+  const wrong: 'deleted' = operation
+  console.log(wrong)
+})
+Event.on('session:initiated', ({ fresh, readonly, driver }) => console.log(fresh, readonly, driver))

@@ -10,6 +10,7 @@ import { RequestContract } from '@ioc:Adonis/Core/Request'
 import { ResponseContract } from '@ioc:Adonis/Core/Response'
 import { SessionRuntimeException } from '../../errors'
 import { SessionChange } from '../Shared/change'
+import { SessionLifetime } from '../Shared/lifetime'
 
 /**
  * How long a data cookie lives, and after how much of that it is re-issued
@@ -21,18 +22,20 @@ export type CookieDriverOptions = { ageMs: number; refreshAfterMs: number }
  * SessionCookies): read, send and clear the encrypted data cookie.
  * `writeData` may leave out the `flashInput` keys of the flash messages to
  * fit the cookie within `sizeLimit`, and returns the paths it left out.
+ * `createdAt` travels inside the encrypted envelope, never among the values.
  */
 export interface DataCookies {
   readonly sizeLimit: number
   readData(
     request: RequestContract,
     sessionId: string
-  ): { values: Record<string, any>; expiresAt: number } | null
+  ): { values: Record<string, any>; expiresAt: number; createdAt?: number } | null
   writeData(
     response: ResponseContract,
     sessionId: string,
     values: Record<string, any>,
-    flashInput?: string[]
+    flashInput?: string[],
+    createdAt?: number
   ): string[]
   clearData(response: ResponseContract, sessionId: string): void
 }
@@ -48,12 +51,13 @@ export class CookieDriver implements SessionDriverContract {
   constructor(
     private options: CookieDriverOptions,
     private cookies: DataCookies,
-    private ctx: HttpContextContract
+    private ctx: HttpContextContract,
+    public readonly lifetime: SessionLifetime = new SessionLifetime(null)
   ) {}
 
   public read(sessionId: string): Record<string, any> | null {
     const data = this.cookies.readData(this.ctx.request, sessionId)
-    if (!data) {
+    if (!data || !this.lifetime.admit(data.createdAt)) {
       return null
     }
     this.expiresAt = data.expiresAt
@@ -68,7 +72,13 @@ export class CookieDriver implements SessionDriverContract {
     if (!values || typeof values !== 'object') {
       throw SessionRuntimeException.notAnObject('cookie')
     }
-    const dropped = this.cookies.writeData(this.ctx.response, sessionId, values, flashInput)
+    const dropped = this.cookies.writeData(
+      this.ctx.response,
+      sessionId,
+      values,
+      flashInput,
+      this.lifetime.stamp()
+    )
     if (dropped.length) {
       const names = dropped.map((path) => `"${path}"`).join(', ')
       this.ctx.logger.warn(
@@ -123,7 +133,7 @@ export class CookieDriver implements SessionDriverContract {
     }
     const data = this.cookies.readData(this.ctx.request, sessionId)
     if (data) {
-      this.cookies.writeData(this.ctx.response, sessionId, data.values)
+      this.cookies.writeData(this.ctx.response, sessionId, data.values, [], this.lifetime.stamp())
     }
   }
 }

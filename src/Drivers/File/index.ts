@@ -9,13 +9,8 @@ import { promises as fs } from 'fs'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException, SessionStoreUnavailableException } from '../../errors'
-import {
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  StoredSession,
-  decodeSession,
-  encodePayload,
-  ensureFits,
-} from '../Shared/payload'
+import { DEFAULT_MAX_PAYLOAD_BYTES, StoredSession, ensureFits } from '../Shared/payload'
+import { PayloadCodec } from '../Shared/codec'
 import { ChangeAwareDriver, SessionChange } from '../Shared/change'
 import { SessionTag, TaggingDriver, indexedWrite } from '../Shared/tags'
 import { FileTagIndex } from './tagIndex'
@@ -116,13 +111,21 @@ export class FileDriver implements ChangeAwareDriver, TaggingDriver {
   constructor(
     private options: FileDriverOptions,
     private runtime: FileRuntime,
-    private logger?: LoggerContract
+    private logger?: LoggerContract,
+    private codec: PayloadCodec = new PayloadCodec()
   ) {
     this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
     this.tags = new FileTagIndex(options.location, runtime.worker, (error) =>
       this.unavailable(error)
     )
+  }
+
+  /**
+   * The request's session lifetime, kept in the payloads
+   */
+  public get lifetime() {
+    return this.codec.lifetime
   }
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
@@ -266,7 +269,7 @@ export class FileDriver implements ChangeAwareDriver, TaggingDriver {
         : storedCopy()?.tag
       : null
     const after = change.tagOver(before || null, next)
-    const text = next === null ? null : seal(encodePayload(sessionId, next, after))
+    const text = next === null ? null : seal(this.codec.encode(sessionId, next, after))
     const length = text === null ? 0 : Buffer.byteLength(text)
     ensureFits('file', sessionId, length, this.maxPayloadBytes)
     const job = {
@@ -380,7 +383,7 @@ export class FileDriver implements ChangeAwareDriver, TaggingDriver {
       warn('payload failed its integrity check')
       return null
     }
-    return decodeSession(sessionId, text, warn)
+    return this.codec.decodeSession(sessionId, text, warn)
   }
 
   /**

@@ -10,7 +10,7 @@ import { SessionRuntimeException } from '../../errors'
 import { ChangeAwareDriver, SessionChange } from '../Shared/change'
 import { SessionTag, TagIndex, TaggingDriver, indexedWrite } from '../Shared/tags'
 
-type Entry = { json: string; expiresAt: number; tag: SessionTag | null }
+type Entry = { json: string; expiresAt: number; tag: SessionTag | null; createdAt?: number }
 
 /**
  * The memory driver's index: a set of session ids per user
@@ -34,6 +34,7 @@ class MemoryTagIndex implements TagIndex {
     return [...(this.users.get(userId) || [])]
   }
 }
+import { SessionLifetime } from '../Shared/lifetime'
 
 /**
  * Keeps sessions in the process memory, for tests. Values are stored as JSON
@@ -55,7 +56,15 @@ export class MemoryDriver implements ChangeAwareDriver, TaggingDriver {
 
   private static writesSinceSweep = 0
 
-  constructor(private ageMs: number, private maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES) {}
+  /**
+   * @param lifetime the request's session lifetime; the creation time is
+   * kept beside the values
+   */
+  constructor(
+    private ageMs: number,
+    public readonly lifetime: SessionLifetime = new SessionLifetime(null),
+    private maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES
+  ) {}
 
   /**
    * Drop the expired sessions; runs every 1000 writes
@@ -95,7 +104,7 @@ export class MemoryDriver implements ChangeAwareDriver, TaggingDriver {
       MemoryDriver.sessions.delete(sessionId)
       return null
     }
-    return entry
+    return this.lifetime.admit(entry.createdAt) ? entry : null
   }
 
   public write(sessionId: string, values: Record<string, any>, tag?: SessionTag | null): void {
@@ -110,6 +119,7 @@ export class MemoryDriver implements ChangeAwareDriver, TaggingDriver {
       json,
       expiresAt: Date.now() + this.ageMs,
       tag: tag === undefined ? this.live(sessionId)?.tag || null : tag,
+      createdAt: this.lifetime.stamp(),
     })
     if (++MemoryDriver.writesSinceSweep >= 1000) {
       MemoryDriver.writesSinceSweep = 0

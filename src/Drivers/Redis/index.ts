@@ -8,13 +8,8 @@ import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
 import { SessionRuntimeException } from '../../errors'
 import { shortId } from '../../SessionId'
-import {
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  StoredSession,
-  decodeSession,
-  encodePayload,
-  ensureFits,
-} from '../Shared/payload'
+import { DEFAULT_MAX_PAYLOAD_BYTES, StoredSession, ensureFits } from '../Shared/payload'
+import { PayloadCodec } from '../Shared/codec'
 import { ChangeAwareDriver, SessionChange } from '../Shared/change'
 import { SessionTag, TaggingDriver, indexedWrite } from '../Shared/tags'
 import { RedisTagIndex } from './tagIndex'
@@ -66,10 +61,18 @@ export class RedisDriver implements ChangeAwareDriver, TaggingDriver {
     private options: RedisDriverOptions,
     connection: RedisConnectionLike,
     private runtime: RedisRuntime,
-    private logger?: LoggerContract
+    private logger?: LoggerContract,
+    private codec: PayloadCodec = new PayloadCodec()
   ) {
     this.commands = new RedisCommands(connection, options, runtime)
     this.tags = new RedisTagIndex(this.commands, options.ttlSeconds)
+  }
+
+  /**
+   * The request's session lifetime, kept in the payloads
+   */
+  public get lifetime() {
+    return this.codec.lifetime
   }
 
   public async read(sessionId: string): Promise<Record<string, any> | null> {
@@ -107,7 +110,7 @@ export class RedisDriver implements ChangeAwareDriver, TaggingDriver {
     if (!values || typeof values !== 'object') {
       throw SessionRuntimeException.notAnObject('redis')
     }
-    const payload = encodePayload(sessionId, values)
+    const payload = this.codec.encode(sessionId, values)
     this.ensureFits(sessionId, payload)
     const ttl = this.options.ttlSeconds
     await this.commands.run('SET', (io) => io.set(sessionId, payload, 'EX', ttl))
@@ -155,7 +158,7 @@ export class RedisDriver implements ChangeAwareDriver, TaggingDriver {
       const before = (known && known.tag !== undefined ? known.tag : storedCopy()?.tag) || null
       const after = change.tagOver(before, next)
       const payload =
-        next === null ? '' : withWriteToken(encodePayload(sessionId, next, after), base, token)
+        next === null ? '' : withWriteToken(this.codec.encode(sessionId, next, after), base, token)
       this.ensureFits(sessionId, payload)
       const [status, current] = await this.casScript(sessionId, hashOf(base), payload, {
         offset,
@@ -262,7 +265,7 @@ export class RedisDriver implements ChangeAwareDriver, TaggingDriver {
   }
 
   private decode(sessionId: string, payload: string | null) {
-    return decodeSession(sessionId, payload, (reason) => {
+    return this.codec.decodeSession(sessionId, payload, (reason) => {
       this.logger?.warn('ignoring unreadable session payload in redis: %s', reason)
     })
   }
