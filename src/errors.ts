@@ -201,6 +201,14 @@ export class SessionRuntimeException extends Exception {
     )
   }
 
+  public static userIdTooLong(table: string, limit: number, length: number) {
+    return new this(
+      `The session database driver stores user ids of up to ${limit} characters in the "user_id" column of table "${table}", got ${length}. Tag sessions with a shorter id`,
+      500,
+      this.code
+    )
+  }
+
   public static invalidUserId() {
     return new this(
       'session.tag() expects the user id as a non-empty string or a finite number',

@@ -6,7 +6,7 @@
  */
 
 import { test } from '@japa/runner'
-import { DialectName, TestDatabase } from './helpers/database'
+import { DialectName, TestDatabase, recordStatements } from './helpers/database'
 import { TestApp, setupApp, SESSION_DEFAULTS } from './helpers/app'
 import { Browser, errorMessage, failures } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
@@ -115,11 +115,8 @@ for (const dialect of DIALECTS) {
       const testApp = await start({ refreshAfter: 0.5 })
       const browser = new Browser(testApp.url)
       await browser.post('/put', { user: 'virk' })
-      const queries: string[] = []
-      const Database = testApp.app.container.use('Adonis/Lucid/Database') as any
-      const knex = Database.connection('primary').getWriteClient()
-      knex.on('query', (query: any) => queries.push(query.sql))
-
+      const recording = recordStatements(testApp, dialect)
+      const queries = recording.statements
       await browser.get('/get/user')
       assert.lengthOf(queries, 1)
       assert.match(queries[0], /^select id, payload/)
@@ -134,6 +131,7 @@ for (const dialect of DIALECTS) {
       assert.lengthOf(queries, 2)
       assert.match(queries[1], /^update .* set expires_at/)
       const row = await database.knex(database.table).where('id', id).first()
+      recording.stop()
       assert.isAbove(Number(row.expires_at), Date.now() + 7000_000)
     })
 
@@ -194,6 +192,7 @@ test.group('database driver: payload size', (group) => {
       table.specificType('payload', type).notNullable()
       table.bigInteger('version').notNullable()
       table.bigInteger('expires_at').notNullable()
+      table.string('user_id', 64).nullable()
     })
     const testApp = await listening(database.app({}, { script }))
     apps.push(testApp)

@@ -286,6 +286,13 @@ const cases: Case[] = [
     'session.tag() expects the user id as a non-empty string or a finite number',
   ],
   [
+    'SessionRuntimeException.userIdTooLong',
+    SessionRuntimeException.userIdTooLong('sessions', 64, 70),
+    RUNTIME,
+    500,
+    'The session database driver stores user ids of up to 64 characters in the "user_id" column of table "sessions", got 70. Tag sessions with a shorter id',
+  ],
+  [
     'SessionTaggingNotSupportedException.driver',
     SessionTaggingNotSupportedException.driver('cookie'),
     'E_SESSION_TAGGING_NOT_SUPPORTED',

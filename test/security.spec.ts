@@ -14,12 +14,33 @@ import { setupApp, tmpPath, SESSION_DEFAULTS, TestApp, AppOptions } from './help
 import { Browser } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { redisClient, redisConnections } from './helpers/redis'
+import { TestDatabase } from './helpers/database'
 import { resolveConfig } from '../src/SessionManager/config'
 
 const OLD_KEY = 'the-old-app-key-of-this-application'
 const NEW_KEY = 'the-new-app-key-after-the-rotation'
 
-type Driver = 'memory' | 'cookie' | 'file' | 'redis'
+type Driver = 'memory' | 'cookie' | 'file' | 'redis' | 'database'
+
+/**
+ * The session table of the database driver's cases (PostgreSQL), one per
+ * group that uses it
+ */
+let database: TestDatabase
+
+/**
+ * Give the group a migrated session table of its own, dropped after it
+ */
+function withDatabase(group: { setup(handler: () => any): void }) {
+  group.setup(async () => {
+    database = new TestDatabase('pg')
+    await database.open()
+    const first = await database.app()
+    await database.migrate(first)
+    await first.close()
+    return () => database.close()
+  })
+}
 
 /**
  * Boot an app on `driver` with the session routes; file apps share
@@ -39,6 +60,11 @@ async function boot(
     session.redisConnection = 'local'
     appOptions.providers = ['@adonisjs/redis', ...(options.providers || [])]
     appOptions.redis = redisConnections
+  }
+  if (driver === 'database') {
+    session.database = { table: database.table }
+    appOptions.providers = ['@adonisjs/lucid', ...(options.providers || [])]
+    appOptions.files = { 'config/database.js': database.databaseConfig() }
   }
   const app = await setupApp(session, appOptions)
   defineSessionRoutes(app.Route)
@@ -65,6 +91,10 @@ async function storedRaw(app: TestApp, driver: Driver, id: string): Promise<stri
     const location = app.manager.config.file!.location
     return fs.readFile(join(location, `${id}.txt`), 'utf-8').catch(() => null)
   }
+  if (driver === 'database') {
+    const row = await database.knex(database.table).where('id', id).first()
+    return row ? row.payload : null
+  }
   const client = redisClient()
   try {
     return await client.get(id)
@@ -86,12 +116,13 @@ function fakeClock(app: TestApp) {
 const MINUTE = 60_000
 
 test.group('maxLifetime', (group) => {
+  withDatabase(group)
   const apps: TestApp[] = []
   group.each.teardown(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()))
   })
 
-  for (const driver of ['memory', 'cookie', 'file', 'redis'] as Driver[]) {
+  for (const driver of ['memory', 'cookie', 'file', 'redis', 'database'] as Driver[]) {
     test(`${driver}: a session kept active by requests ends after maxLifetime`, async ({
       assert,
     }) => {
@@ -112,13 +143,13 @@ test.group('maxLifetime', (group) => {
       assert.deepEqual(ended.values, {})
       assert.isTrue(ended.fresh)
       assert.notEqual(ended.id, id)
-      if (driver === 'file' || driver === 'redis') {
+      if (driver === 'file' || driver === 'redis' || driver === 'database') {
         assert.isNull(await storedRaw(app, driver, id))
       }
     })
   }
 
-  for (const driver of ['cookie', 'file'] as Driver[]) {
+  for (const driver of ['cookie', 'file', 'database'] as Driver[]) {
     test(`${driver}: regenerate keeps the creation time`, async ({ assert }) => {
       const app = await boot(driver, { maxLifetime: '1h' })
       apps.push(app)
@@ -158,6 +189,7 @@ test.group('maxLifetime', (group) => {
 })
 
 test.group('APP_KEY rotation', (group) => {
+  withDatabase(group)
   const apps: TestApp[] = []
   group.each.teardown(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()))
@@ -180,7 +212,7 @@ test.group('APP_KEY rotation', (group) => {
     return { app, browser, id, location }
   }
 
-  for (const driver of ['cookie', 'file', 'redis'] as Driver[]) {
+  for (const driver of ['cookie', 'file', 'redis', 'database'] as Driver[]) {
     test(`${driver}: with the old key listed, sessions survive and are re-signed`, async ({
       assert,
     }) => {
@@ -217,7 +249,7 @@ test.group('APP_KEY rotation', (group) => {
     await remove(location)
   })
 
-  for (const driver of ['file', 'redis'] as Driver[]) {
+  for (const driver of ['file', 'redis', 'database'] as Driver[]) {
     test(`${driver}: encrypted payloads of the old key are read with it listed`, async ({
       assert,
     }) => {
@@ -233,12 +265,13 @@ test.group('APP_KEY rotation', (group) => {
 })
 
 test.group('encryption at rest', (group) => {
+  withDatabase(group)
   const apps: TestApp[] = []
   group.each.teardown(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()))
   })
 
-  for (const driver of ['file', 'redis'] as Driver[]) {
+  for (const driver of ['file', 'redis', 'database'] as Driver[]) {
     test(`${driver}: payloads are unreadable in the store and readable by the app`, async ({
       assert,
     }) => {

@@ -20,9 +20,12 @@ import { Browser, errorMessage, failures } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { fileApp } from './helpers/file_app'
 import { signedIn, taggingCases } from './helpers/tagging'
+import { DialectName, TestDatabase } from './helpers/database'
+import { Child, startChild, stopChild } from './helpers/child_server'
 import { MemoryDriver } from '../src/Drivers/Memory'
 import { FileDriver } from '../src/Drivers/File'
 import { RedisDriver } from '../src/Drivers/Redis'
+import { DatabaseDriver } from '../src/Drivers/Database'
 
 const FILE_SERVER = join(__dirname, 'helpers', 'file_server.ts')
 
@@ -30,7 +33,11 @@ const FILE_SERVER = join(__dirname, 'helpers', 'file_server.ts')
  * The ids a built-in driver's index holds for a user
  */
 async function indexed(app: TestApp, userId: string) {
-  const driver = app.manager.createDriver() as MemoryDriver | FileDriver | RedisDriver
+  const driver = app.manager.createDriver() as
+    | MemoryDriver
+    | FileDriver
+    | RedisDriver
+    | DatabaseDriver
   return [...(await driver.tags.members(userId))].sort()
 }
 
@@ -101,6 +108,128 @@ test.group('session tags: redis driver', (group) => {
     assert.equal(await redis.exists(key), 0)
   })
 })
+
+const DIALECTS: DialectName[] = ['pg', 'mysql', 'sqlite']
+
+for (const dialect of DIALECTS) {
+  test.group(`session tags: database driver (${dialect})`, (group) => {
+    const database = new TestDatabase(dialect)
+    let app: TestApp
+    group.setup(async () => {
+      await database.open()
+      const first = await database.app()
+      await database.migrate(first)
+      await first.close()
+      return () => database.close()
+    })
+    group.each.setup(async () => {
+      app = await database.app()
+      defineSessionRoutes(app.Route)
+      await app.listen()
+      return () => app.close()
+    })
+    taggingCases({
+      app: () => app,
+      indexed,
+      expire: (_, id) => database.expire(id),
+    })
+
+    test('user_id holds the tagged user, written with the payload', async ({ assert }) => {
+      const userOf = async (id: string) =>
+        (await database.knex(database.table).where('id', id).first()).user_id
+      const { browser, id } = await signedIn(app.url, 'column-user')
+      assert.equal(await userOf(id), 'column-user')
+      const row = await database.knex(database.table).where('id', id).first()
+      assert.equal(JSON.parse(row.payload).tag.userId, 'column-user')
+      await browser.get('/tag/other-user')
+      assert.equal(await userOf(id), 'other-user')
+      await browser.get('/untag')
+      assert.isNull(await userOf(id))
+      assert.deepEqual((await browser.get('/all')).json.values, { auth_web: 'column-user' })
+    })
+
+    test('a user id longer than the user_id column is a coded error', async ({ assert }) => {
+      const browser = new Browser(app.url)
+      await browser.post('/put', { cart: 1 })
+      const response = await browser.get(`/tag/${'u'.repeat(65)}`, {
+        accept: 'application/json',
+      })
+      assert.equal(response.status, 500)
+      assert.equal(
+        errorMessage(response),
+        `E_RUNTIME_EXCEPTION: The session database driver stores user ids of up to 64 characters in the "user_id" column of table "${database.table}", got 65. Tag sessions with a shorter id`
+      )
+      assert.deepEqual((await browser.get('/all')).json.values, { cart: 1 })
+    })
+  })
+}
+
+for (const dialect of ['pg', 'mysql'] as DialectName[]) {
+  test.group(`session tags: database driver (${dialect}), two processes`, (group) => {
+    const database = new TestDatabase(dialect)
+    let app: TestApp
+    let child: Child
+
+    group.setup(async () => {
+      await database.open()
+      app = await database.app()
+      await database.migrate(app)
+      defineSessionRoutes(app.Route)
+      await app.listen()
+      child = await startChild('database_server.ts', [dialect, database.table, database.sqliteFile])
+      return async () => {
+        await stopChild(child.process)
+        await remove(child.appRoot)
+        await app.close()
+        await database.close()
+      }
+    })
+
+    test('sessions tagged at once from both processes are all listed', async ({ assert }) => {
+      const urls = [app.url, child.url]
+      const devices = await Promise.all(
+        Array.from({ length: 20 }, (_, index) => signedIn(urls[index % 2], 'two-processes'))
+      )
+      const ids = devices.map((device) => device.id).sort()
+      const listed = await app.manager.sessions().tagged('two-processes')
+      assert.deepEqual(listed.map((session) => session.id).sort(), ids)
+
+      const ended = await app.manager.sessions().destroyTagged('two-processes', {
+        except: devices[0].id,
+      })
+      assert.equal(ended, 19)
+      const other = devices[1].browser.clone()
+      other.baseUrl = child.url
+      assert.deepEqual((await other.get('/all')).json.values, {})
+      assert.deepEqual(await indexed(app, 'two-processes'), [devices[0].id])
+    }).timeout(60000)
+
+    test('one session tagged and written by both processes at once', async ({ assert }) => {
+      const browser = new Browser(app.url)
+      await browser.post('/put', { hits: 0 })
+      const id = (await browser.get('/all')).json.id
+      const responses = await Promise.all(
+        Array.from({ length: 40 }, (_, index) => {
+          const client = browser.clone()
+          client.baseUrl = index % 2 ? child.url : app.url
+          return client.get(`/tag/${index % 4 < 2 ? 'first' : 'second'}?count=1`)
+        })
+      )
+      assert.deepEqual(failures(responses), [])
+      assert.deepEqual((await browser.get('/get/hits')).json, { value: 40 })
+      const owners = [
+        ...(await app.manager.sessions().tagged('first')),
+        ...(await app.manager.sessions().tagged('second')),
+      ]
+      assert.deepEqual(
+        owners.map((session) => session.id),
+        [id]
+      )
+      const row = await database.knex(database.table).where('id', id).first()
+      assert.equal(row.user_id, owners[0].userId)
+    }).timeout(60000)
+  })
+}
 
 test.group('session tags: last activity', (group) => {
   let app: TestApp

@@ -10,6 +10,7 @@ import { DatabaseDriver, DatabaseRuntime } from '../Drivers/Database'
 import { DatabaseSweeper } from '../Drivers/Database/sweeper'
 import { dialectFor } from '../Drivers/Database/dialects'
 import { UpdateBatches } from '../Drivers/Shared/batching'
+import { PayloadCodec } from '../Drivers/Shared/codec'
 import { ResolvedSessionConfig } from './config'
 
 /**
@@ -58,14 +59,16 @@ export function databaseParts(
 export function databaseFactory(
   { runtime, sweeper }: DatabaseParts,
   config: ResolvedSessionConfig,
-  logger: LoggerContract
+  logger: LoggerContract,
+  codec: () => PayloadCodec
 ) {
-  const options = { ageMs: config.ageMs, refreshAfterMs: config.refreshAfterMs }
+  const { ageMs, refreshAfterMs, maxPayloadBytes } = config
+  const options = { ageMs, refreshAfterMs, maxPayloadBytes }
   const probability = config.gcProbability
   return (ctx?: HttpContextContract) => {
     if (probability > 0 && Math.random() < probability) {
       sweeper.schedule()
     }
-    return new DatabaseDriver(options, runtime, ctx ? ctx.logger : logger)
+    return new DatabaseDriver(options, runtime, ctx ? ctx.logger : logger, codec())
   }
 }

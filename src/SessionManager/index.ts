@@ -98,7 +98,10 @@ export class SessionManager implements SessionManagerContract {
     cookie: () => this.cookieFactory(),
     file: () => this.fileFactory(),
     redis: () => this.redisFactory(),
-    database: () => databaseFactory(this.databaseRuntime(), this.config, this.application.logger),
+    database: () =>
+      databaseFactory(this.databaseRuntime(), this.config, this.application.logger, () =>
+        this.codec()
+      ),
     memory: () => () =>
       new MemoryDriver(this.config.ageMs, this.lifetime(), this.config.maxPayloadBytes),
   }

@@ -50,6 +50,29 @@ export function connectionConfig(dialect: DialectName, sqliteFile?: string): Rec
   return { client: 'better-sqlite3', connection: { filename: sqliteFile }, useNullAsDefault: true }
 }
 
+/**
+ * Record the SQL of every statement an app sends on its connection until
+ * `stop()`: on PostgreSQL at the pg client, which the driver's prepared
+ * statements reach without knex, elsewhere through knex's 'query' event
+ */
+export function recordStatements(testApp: TestApp, dialect: DialectName) {
+  const statements: string[] = []
+  if (dialect === 'pg') {
+    const Client = require('pg').Client
+    const query = Client.prototype.query
+    Client.prototype.query = function recordedQuery(config: any, ...rest: any[]) {
+      statements.push(typeof config === 'string' ? config : config.text)
+      return query.call(this, config, ...rest)
+    }
+    return { statements, stop: () => (Client.prototype.query = query) }
+  }
+  const Database = testApp.app.container.use('Adonis/Lucid/Database') as any
+  const knex = Database.connection('primary').getWriteClient()
+  const listener = (query: any) => statements.push(query.sql)
+  knex.on('query', listener)
+  return { statements, stop: () => knex.off('query', listener) }
+}
+
 const UNREACHABLE: Record<DialectName, string> = {
   pg: 'PostgreSQL is not reachable with PG_HOST, PG_PORT, PG_USER, PG_PASSWORD, PG_DATABASE',
   mysql:

@@ -8,8 +8,8 @@
 export type DialectFamily = 'pg' | 'mysql' | 'sqlite'
 
 /**
- * The statements of one SQL family. `?` are knex bindings, `??` identifiers.
- * Every statement that changes a row carries `nowMs < deadline` in the
+ * The statements of one SQL family, for a table's quoted name, with `?` for
+ * the values. Every statement that changes a row carries `nowMs < deadline` in the
  * database's own clock, evaluated when the row is matched (see deadline.md
  * in the README: "Outages").
  */
@@ -21,17 +21,19 @@ export type Dialect = {
    */
   nowMs: string
   /**
-   * Insert a row unless one with the id exists; affects 0 rows then
+   * Insert a row (id, payload, expiry, user, deadline) unless one with the
+   * id exists; affects 0 rows then
    */
-  insert: string
+  insert(table: string): string
   /**
    * Error codes of an insert that met an existing row
    */
   duplicate: string[]
   /**
-   * Delete up to a batch of expired rows; affects how many it deleted
+   * Delete up to a batch (now, now, limit) of expired rows; affects how
+   * many it deleted
    */
-  sweep: string
+  sweep(table: string): string
   /**
    * Affected row count of a write statement's knex result
    */
@@ -46,14 +48,16 @@ const PG_NOW = '(extract(epoch from clock_timestamp()) * 1000)'
 const MYSQL_NOW = '(unix_timestamp(sysdate(3)) * 1000)'
 const SQLITE_NOW = "((julianday('now') - 2440587.5) * 86400000.0)"
 
-const COLUMNS = '(id, payload, version, expires_at)'
+const COLUMNS = '(id, payload, version, expires_at, user_id)'
 
 const pg: Dialect = {
   family: 'pg',
   nowMs: PG_NOW,
-  insert: `insert into ?? ${COLUMNS} select ?, ?, 1, ? where ${PG_NOW} < ? on conflict (id) do nothing`,
+  insert: (table) =>
+    `insert into ${table} ${COLUMNS} select ?, ?, 1, ?, ? where ${PG_NOW} < ? on conflict (id) do nothing`,
   duplicate: [],
-  sweep: `delete from ?? where expires_at < ? and id in (select id from ?? where expires_at < ? limit ? for update skip locked)`,
+  sweep: (table) =>
+    `delete from ${table} where expires_at < ? and id in (select id from ${table} where expires_at < ? limit ? for update skip locked)`,
   affected: (result) => result.rowCount,
   rows: (result) => result.rows,
 }
@@ -67,9 +71,11 @@ const mysql: Dialect = {
    * one affected row like an insert, and INSERT IGNORE would store a
    * too-long payload cut
    */
-  insert: `insert into ?? ${COLUMNS} select ?, ?, 1, ? from dual where ${MYSQL_NOW} < ?`,
+  insert: (table) =>
+    `insert into ${table} ${COLUMNS} select ?, ?, 1, ?, ? from dual where ${MYSQL_NOW} < ?`,
   duplicate: ['ER_DUP_ENTRY'],
-  sweep: `delete from ?? where expires_at < ? and expires_at < ? order by expires_at limit ?`,
+  sweep: (table) =>
+    `delete from ${table} where expires_at < ? and expires_at < ? order by expires_at limit ?`,
   affected: (result) => result[0].affectedRows,
   rows: (result) => result[0],
 }
@@ -77,9 +83,11 @@ const mysql: Dialect = {
 const sqlite: Dialect = {
   family: 'sqlite',
   nowMs: SQLITE_NOW,
-  insert: `insert into ?? ${COLUMNS} select ?, ?, 1, ? where ${SQLITE_NOW} < ? on conflict (id) do nothing`,
+  insert: (table) =>
+    `insert into ${table} ${COLUMNS} select ?, ?, 1, ?, ? where ${SQLITE_NOW} < ? on conflict (id) do nothing`,
   duplicate: [],
-  sweep: `delete from ?? where expires_at < ? and id in (select id from ?? where expires_at < ? limit ?)`,
+  sweep: (table) =>
+    `delete from ${table} where expires_at < ? and id in (select id from ${table} where expires_at < ? limit ?)`,
   affected: (result) => (typeof result === 'number' ? result : result.changes),
   rows: (result) => result,
 }

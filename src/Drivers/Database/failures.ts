@@ -37,18 +37,30 @@ const NO_TABLE = new Set(['42P01', 'ER_NO_SUCH_TABLE'])
  */
 export function describeFailure(error: any, runtime: DatabaseRuntime, label: string) {
   const code = String((error && error.code) || '')
+  const reason = databaseMessage(error)
   if (TOO_LARGE.has(code)) {
-    // knex puts the statement before the database's own message
-    const reason = String(error.message).split(' - ').pop()!
     return SessionPayloadTooLargeException.fromDatabase(runtime.options.table, reason)
   }
   if (NO_TABLE.has(code) || /no such table/.test(String(error && error.message))) {
     return SessionRuntimeException.missingSessionTable(runtime.options.table, runtime.name)
   }
   if (answeredByDatabase(error, code)) {
+    error.message = reason
     return error
   }
-  return runtime.unavailable(label, `failed: ${error && error.message}`)
+  return runtime.unavailable(label, `failed: ${reason}`)
+}
+
+/**
+ * The database's own message: knex puts the statement with its values
+ * (the session id, the payload) before it, which must not reach a log
+ */
+function databaseMessage(error: any): string {
+  const message = String((error && error.message) || error)
+  if (!/^(select|insert|update|delete) /i.test(message) || !message.includes(' - ')) {
+    return message
+  }
+  return typeof error.sqlMessage === 'string' ? error.sqlMessage : message.split(' - ').pop()!
 }
 
 /**

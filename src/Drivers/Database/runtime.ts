@@ -7,6 +7,7 @@ import { SessionStoreUnavailableException } from '../../errors'
 import { UpdateBatches } from '../Shared/batching'
 import { Dialect } from './dialects'
 import { describeFailure } from './failures'
+import { StatementRunner, runnerFor } from './executor'
 
 /**
  * The part of a Lucid query client the driver uses: its name and the knex
@@ -43,13 +44,17 @@ export class DatabaseRuntime {
    */
   private clockOffset: number | null = null
   private payloadLimit: Promise<number> | null = null
+  private quotedTable: string | null = null
+  private runner: StatementRunner
 
   constructor(
     public readonly client: DatabaseClientLike,
     public readonly dialect: Dialect,
     public readonly options: DatabaseRuntimeOptions,
     public readonly batches: UpdateBatches
-  ) {}
+  ) {
+    this.runner = runnerFor(dialect.family, () => client.getWriteClient())
+  }
 
   /**
    * The connection name, for messages
@@ -61,20 +66,28 @@ export class DatabaseRuntime {
   /**
    * Runs one statement, failing with E_SESSION_STORE_UNAVAILABLE when the
    * database does not answer within `storeTimeout` or the connection fails.
-   * `deadline` is when the request stops waiting, in the database clock
-   * (ms), minus a margin for the reply to travel back; writes refuse to
-   * match a row past it.
+   * `statement` gets the deadline: when the request stops waiting, in the
+   * database clock (ms), minus a margin for the reply to travel back;
+   * writes refuse to match a row past it.
    */
-  public async run<T = any>(
+  public query<T = any>(
     label: string,
-    statement: (knex: any, deadline: number) => Promise<T>,
+    statement: (deadline: number) => [string, any[]],
     timeoutMs = this.options.storeTimeoutMs
   ): Promise<T> {
     const startedAt = performance.now()
-    const knex = this.client.getWriteClient()
     const deadline = Date.now() + (this.clockOffset ?? 0) + timeoutMs - this.safetyMargin()
-    const running = Promise.resolve().then(() => statement(knex, deadline))
+    const running = Promise.resolve().then(() => this.runner.run(...statement(deadline)))
     return this.within(running, timeoutMs, label, startedAt)
+  }
+
+  /**
+   * The session table's name, quoted for the connection's SQL
+   */
+  public get table(): string {
+    this.quotedTable =
+      this.quotedTable || this.client.getWriteClient().raw('??', [this.options.table]).toQuery()
+    return this.quotedTable!
   }
 
   /**
@@ -97,9 +110,10 @@ export class DatabaseRuntime {
       return
     }
     const sentAt = Date.now()
-    const result = await this.run('SELECT (clock)', (knex) =>
-      knex.raw(`select ${this.dialect.nowMs} as db_now`)
-    )
+    const result = await this.query('SELECT (clock)', () => [
+      `select ${this.dialect.nowMs} as db_now`,
+      [],
+    ])
     this.observeClock(Number(this.dialect.rows(result)[0].db_now), sentAt)
   }
 
@@ -136,12 +150,10 @@ export class DatabaseRuntime {
       return DEFAULT_LIMIT
     }
     const [schema, table] = this.splitTable()
-    const result = await this.run('SELECT (column size)', (knex) =>
-      knex.raw(
-        `select character_octet_length as bytes from information_schema.columns where table_schema = ${schema} and table_name = ? and column_name = 'payload'`,
-        [table]
-      )
-    ).catch(() => null)
+    const result = await this.query('SELECT (column size)', () => [
+      `select character_octet_length as bytes from information_schema.columns where table_schema = ${schema} and table_name = ? and column_name = 'payload'`,
+      [table],
+    ]).catch(() => null)
     const bytes = result ? Number(this.dialect.rows(result)[0]?.bytes) : NaN
     if (!Number.isFinite(bytes) || bytes <= 0) {
       this.payloadLimit = null
