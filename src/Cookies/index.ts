@@ -2,21 +2,21 @@
  * @adonisjs/session
  */
 
-/// <reference path="../adonis-typings/index.ts" />
+/// <reference path="../../adonis-typings/index.ts" />
 
 import cookie from 'cookie'
 import LRUCache from 'lru-cache'
 import { EncryptionContract } from '@ioc:Adonis/Core/Encryption'
 import { RequestContract } from '@ioc:Adonis/Core/Request'
 import { ResponseContract } from '@ioc:Adonis/Core/Response'
-import { ResolvedSessionConfig, SerializeOptions } from './SessionManager/config'
-import { SessionCookieTooLargeException } from './errors'
-import { isPlainObject } from './Store'
-import { isValidSessionId } from './SessionId'
-import { DataCookieCipher, stringify } from './DataCipher'
-import { InputLeaf, inputLeaves, takeLargest, withoutLeaves } from './flashInput'
-import { FLASH_KEY } from './Store/mutations'
-import { AppKeys } from './Drivers/Shared/keys'
+import { ResolvedSessionConfig, SerializeOptions } from '../SessionManager/config'
+import { SessionCookieTooLargeException } from '../errors'
+import { isPlainObject } from '../Store'
+import { isValidSessionId } from '../SessionId'
+import { DataCookieCipher, stringify } from '../DataCipher'
+import { InputLeaf, inputLeaves, takeLargest, withoutLeaves } from '../flashInput'
+import { FLASH_KEY } from '../Store/mutations'
+import { AppKeys } from '../Drivers/Shared/keys'
 
 /**
  * Browsers (Chromium, Firefox) drop a cookie whose name and value together
