@@ -325,7 +325,7 @@ export class SessionManager implements SessionManagerContract {
       if (!ctx) {
         throw InvalidSessionDriverException.needsHttpContext('cookie')
       }
-      return new CookieDriver(this.config, this.cookies, ctx, this.lifetime())
+      return new CookieDriver(this.config, this.cookies.data, ctx, this.lifetime())
     }
   }
 
