@@ -437,7 +437,7 @@ test.group('file driver: the file worker', () => {
     const app = await fileApp(location)
     try {
       const { browser } = await startSession(app.url, { a: 1 })
-      const fileWorker = (app.manager as any).fileRuntime.worker
+      const fileWorker = (app.manager as any).file.runtime.worker
       const worker = fileWorker.worker
 
       /**

@@ -623,7 +623,7 @@ test.group('data cookie encryption', (group) => {
     assert,
   }) => {
     ;({ app } = await boot({ driver: 'cookie' }))
-    assert.instanceOf(app.manager.cookies['cipher'], DataCookieCipher as any)
+    assert.instanceOf(app.manager.cookies.data['cipher'], DataCookieCipher as any)
     const encryption = app.app.container.use('Adonis/Core/Encryption')
     const { browser, id } = await startSession(app.url, { user: { name: 'virk' }, n: 1 })
     const raw = browser.cookies.get(id)!
@@ -777,7 +777,7 @@ test.group('data cookie encryption', (group) => {
     defineSessionRoutes(app.Route)
     defineLoginRoutes(app)
     const browser = new Browser(await app.listen())
-    assert.isNull(app.manager.cookies['cipher'])
+    assert.isNull(app.manager.cookies.data['cipher'])
 
     await browser.post('/login', { user: 'virk' })
     const id = (await browser.get('/all')).json.id

@@ -4,6 +4,9 @@
 
 /// <reference path="../../adonis-typings/index.ts" />
 
+import { IncomingMessage } from 'http'
+import { ApplicationContract } from '@ioc:Adonis/Core/Application'
+import { HttpContextContract } from '@ioc:Adonis/Core/HttpContext'
 import { ReadonlySessionContract, SessionDriverContract } from '@ioc:Adonis/Addons/Session'
 import { Store, isPlainObject } from '../Store'
 import { FLASH_KEY, copyOf } from '../Store/mutations'
@@ -23,6 +26,26 @@ type PeekingDriver = SessionDriverContract & {
  */
 export function readWithoutTouch(driver: PeekingDriver, sessionId: string) {
   return typeof driver.peek === 'function' ? driver.peek(sessionId) : driver.read(sessionId)
+}
+
+/**
+ * An HTTP context around a raw request that no route handles, so that the
+ * cookie driver and extensions read it as they read any request. Its
+ * response is the framework's detached one: nothing written to it is sent.
+ * Anything that is not a request raises the error of `readonly()`.
+ */
+export function upgradeContext(
+  container: ApplicationContract['container'],
+  request: IncomingMessage
+): HttpContextContract {
+  if (!request || typeof request !== 'object' || !isPlainHeaders(request.headers)) {
+    throw SessionRuntimeException.notARequest()
+  }
+  return container.use('Adonis/Core/HttpContext').create('/', {}, request)
+}
+
+function isPlainHeaders(headers: unknown): boolean {
+  return headers !== null && typeof headers === 'object'
 }
 
 /**

@@ -5,9 +5,12 @@
 /// <reference path="../../adonis-typings/index.ts" />
 
 import { AllowedSessionValues, SessionMutation } from '@ioc:Adonis/Addons/Session'
+import { LoggerContract } from '@ioc:Adonis/Core/Logger'
+import { RequestContract } from '@ioc:Adonis/Core/Request'
 import { Store, isPlainObject, withoutUnsafeKeys } from '../Store'
 import { FLASH_KEY, copyOf } from '../Store/mutations'
 import { withoutFields, withoutLargeValues } from './dontFlash'
+import { isPrefetch, prefersJson } from './requestKind'
 
 type Values = Record<string, any>
 type Messages = string | { [key: string]: AllowedSessionValues }
@@ -89,14 +92,26 @@ export class SessionFlash {
 
   constructor(
     private config: { dontFlash: string[]; flashInputLimitBytes: number },
-    private warnSkipped: (path: string, size: number, limit: number) => void
+    private logger: LoggerContract
   ) {}
+
+  /**
+   * Move the previous request's messages out of the values. A prefetch, a
+   * request that prefers JSON and a read-only session do not consume them:
+   * they are shown to this request and stay stored. A prefetch's own
+   * messages are dropped.
+   */
+  public take(store: Store, request: RequestContract, readonly: boolean) {
+    const prefetch = isPrefetch(request)
+    this.dropsOutgoing = prefetch
+    return this.move(store, !readonly && !prefetch && !prefersJson(request))
+  }
 
   /**
    * Move the previous request's messages out of the values; when not
    * consuming them, they are shown to this request and stay stored
    */
-  public take(store: Store, consume: boolean): 'none' | 'consumed' | 'kept' {
+  private move(store: Store, consume: boolean): 'none' | 'consumed' | 'kept' {
     const flash = store.get(FLASH_KEY)
     if (store.all()[FLASH_KEY] !== undefined) {
       store.unset(FLASH_KEY)
@@ -138,6 +153,18 @@ export class SessionFlash {
       (path, size) => this.warnSkipped(path, size, limit)
     )
     this.outgoing.set('input', flashable)
+  }
+
+  /**
+   * Name the input left out on the request's logger
+   */
+  private warnSkipped(path: string, size: number, limit: number) {
+    this.logger.warn(
+      'not flashing input "%s": %d bytes, over flashInputLimit (%d bytes)',
+      path,
+      size,
+      limit
+    )
   }
 
   /**

@@ -9,6 +9,7 @@ import { isPlainObject } from '../Store'
 import { FLASH_KEY, applyMutations, copyOf, inPlaceEdits } from '../Store/mutations'
 import { SessionChange, applyChange } from '../Drivers/Shared/change'
 import { TagOp } from '../Drivers/Shared/tags'
+import { SessionTagging } from './tagging'
 import debug from '../debug'
 
 type Values = Record<string, any>
@@ -49,6 +50,28 @@ export type CommitPlan = {
   flashInput: string[]
   tagOps: TagOp[]
   record: (values: Values | null) => Values | null
+}
+
+/**
+ * What the commit of a read session does: after `regenerate()` it moves
+ * the session to the new id; a request that changed values, flash
+ * messages or the tag, or whose tagged session is due an activity refresh,
+ * writes; any other request only refreshes a stored session's expiry, and
+ * a new session that holds nothing is not stored at all
+ */
+export function commitOperation(
+  fresh: boolean,
+  regenerated: boolean,
+  changes: SessionMutation[],
+  tagging: SessionTagging
+): 'regenerate' | 'write' | 'touch' | 'none' {
+  if (regenerated) {
+    return 'regenerate'
+  }
+  if (changes.length || tagging.changed || tagging.due()) {
+    return 'write'
+  }
+  return fresh ? 'none' : 'touch'
 }
 
 /**

@@ -8,45 +8,50 @@ import { AllowedSessionValues, StoreContract } from '@ioc:Adonis/Addons/Session'
 import { ResponseContract } from '@ioc:Adonis/Core/Response'
 
 /**
- * A store whose reads are reported to `onRead`, for `Vary: Cookie`: a
+ * What a tracked store reports its reads to
+ */
+export type ReadTracker = { valuesRead: boolean }
+
+/**
+ * A store whose reads set `tracker.valuesRead`, for `Vary: Cookie`: a
  * response that showed what the session holds depends on the cookie.
  * Writes go through unreported, since they reveal nothing.
  */
 export class ReadTrackedStore implements StoreContract {
-  constructor(private store: StoreContract, private onRead: () => void) {}
+  constructor(private store: StoreContract, private tracker: ReadTracker) {}
 
   public get isEmpty(): boolean {
-    this.onRead()
+    this.tracker.valuesRead = true
     return this.store.isEmpty
   }
 
   public all(): any {
-    this.onRead()
+    this.tracker.valuesRead = true
     return this.store.all()
   }
 
   public get(key: string, defaultValue?: any): any {
-    this.onRead()
+    this.tracker.valuesRead = true
     return this.store.get(key, defaultValue)
   }
 
   public has(key: string, checkForArraysLength?: boolean): boolean {
-    this.onRead()
+    this.tracker.valuesRead = true
     return this.store.has(key, checkForArraysLength)
   }
 
   public pull(key: string, defaultValue?: any): any {
-    this.onRead()
+    this.tracker.valuesRead = true
     return this.store.pull(key, defaultValue)
   }
 
   public toObject(): any {
-    this.onRead()
+    this.tracker.valuesRead = true
     return this.store.toObject()
   }
 
   public toJSON(): any {
-    this.onRead()
+    this.tracker.valuesRead = true
     return this.store.toJSON()
   }
 

@@ -6,6 +6,7 @@
 
 import { string } from '@poppinss/utils/build/helpers'
 import { SessionConfig } from '@ioc:Adonis/Addons/Session'
+import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { InvalidSessionConfigException } from '../errors'
 
 /**
@@ -83,6 +84,19 @@ export function resolveConfig(
     cookieOptions: cookieOptions(config, httpCookie, ageMs),
     database: databaseOptions(config.database),
     ...securityOptions(config),
+  }
+}
+
+/**
+ * A numeric `age` under a minute is likely meant as seconds, since 6.4
+ * read numbers as seconds for the cookie: say so at boot
+ */
+export function warnIfAgeLooksLikeSeconds(config: Partial<SessionConfig>, logger: LoggerContract) {
+  if (typeof config.age === 'number' && config.age < 60_000) {
+    logger.warn(
+      'session "age" is %d milliseconds (6.4 read numbers as seconds for the cookie): use a duration string such as "2h" if you meant seconds',
+      config.age
+    )
   }
 }
 

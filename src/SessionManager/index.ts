@@ -13,27 +13,22 @@ import {
   SessionDriverContract,
   SessionManagerContract,
 } from '@ioc:Adonis/Addons/Session'
-import {
-  InvalidSessionConfigException,
-  InvalidSessionDriverException,
-  SessionRuntimeException,
-} from '../errors'
-import { ResolvedSessionConfig, resolveConfig } from './config'
+import { InvalidSessionDriverException } from '../errors'
+import { ResolvedSessionConfig, resolveConfig, warnIfAgeLooksLikeSeconds } from './config'
 import { SessionCookies } from '../Cookies'
 import { Session } from '../Session'
-import { ReadonlySession, readWithoutTouch } from '../Session/Readonly'
+import { ReadonlySession, readWithoutTouch, upgradeContext } from '../Session/Readonly'
 import { generateSessionId } from '../SessionId'
 import { SessionClient } from '../Client'
 import { SessionCollection } from '../SessionCollection'
-import { CookieDriver } from '../Drivers/Cookie'
-import { FileDriver, FileRuntime } from '../Drivers/File'
 import { FileSweeper } from '../Drivers/File/Sweeper'
-import { FileWorkerClient } from '../Drivers/File/WorkerClient'
-import { MemoryDriver } from '../Drivers/Memory'
 import { RedisRuntime } from '../Drivers/Redis/runtime'
 import { UpdateBatches } from '../Drivers/Shared/batching'
 import { DatabaseSweeper } from '../Drivers/Database/sweeper'
+import { cookieFactory } from './cookie'
 import { DatabaseParts, databaseFactory, databaseParts } from './database'
+import { FileParts, fileFactory, fileParts } from './file'
+import { memoryFactory } from './memory'
 import { redisFactory } from './redis'
 import { AppKeys } from '../Drivers/Shared/keys'
 import { SessionLifetime } from '../Drivers/Shared/lifetime'
@@ -64,9 +59,8 @@ export class SessionManager implements SessionManagerContract {
 
   private extendedDrivers: Map<string, ExtendCallback> = new Map()
   private factory: DriverFactory | null = null
-  private fileSweeper: FileSweeper | null = null
   private batches = new UpdateBatches()
-  private fileRuntime: FileRuntime | null = null
+  private file: FileParts | null = null
   private redisRuntime: RedisRuntime | null = null
   private database: DatabaseParts | null = null
 
@@ -95,27 +89,22 @@ export class SessionManager implements SessionManagerContract {
    * The built-in drivers by name. `extend()` under the same name wins.
    */
   private builtIn: Record<string, () => DriverFactory> = {
-    cookie: () => this.cookieFactory(),
-    file: () => this.fileFactory(),
+    cookie: () => cookieFactory(this.config, this.cookies, () => this.lifetime()),
+    file: () =>
+      fileFactory(this.fileParts(), this.config, this.application.logger, () => this.codec()),
     redis: () => this.redisFactory(),
     database: () =>
       databaseFactory(this.databaseRuntime(), this.config, this.application.logger, () =>
         this.codec()
       ),
-    memory: () => () =>
-      new MemoryDriver(this.config.ageMs, this.lifetime(), this.config.maxPayloadBytes),
+    memory: () => memoryFactory(this.config, () => this.lifetime()),
   }
 
   constructor(public application: ApplicationContract, config: Partial<SessionConfig>) {
     const appConfig = application.container.use('Adonis/Core/Config')
     const httpCookie = appConfig.get('app.http.cookie', {})
     this.config = resolveConfig(config, httpCookie)
-    if (typeof config.age === 'number' && config.age < 60_000) {
-      application.logger.warn(
-        'session "age" is %d milliseconds (6.4 read numbers as seconds for the cookie): use a duration string such as "2h" if you meant seconds',
-        config.age
-      )
-    }
+    warnIfAgeLooksLikeSeconds(config, application.logger)
     const encryption = application.container.use('Adonis/Core/Encryption')
     this.keys = AppKeys.forKeys(encryption, this.config.previousAppKeys)
     this.cookies = new SessionCookies(
@@ -160,10 +149,7 @@ export class SessionManager implements SessionManagerContract {
    * writes, refreshes the expiry or consumes flash messages.
    */
   public async readonly(request: IncomingMessage): Promise<ReadonlySession> {
-    if (!request || typeof request !== 'object' || !isPlainHeaders(request.headers)) {
-      throw SessionRuntimeException.notARequest()
-    }
-    const ctx = this.upgradeContext(request)
+    const ctx = upgradeContext(this.application.container, request)
     const sessionId = this.cookies.readSessionId(ctx.request)
     if (!sessionId) {
       return new ReadonlySession(generateSessionId(), true, null)
@@ -180,16 +166,6 @@ export class SessionManager implements SessionManagerContract {
     )
     ctx.logger.trace('read-only session read for an upgrade request')
     return new ReadonlySession(sessionId, false, values)
-  }
-
-  /**
-   * An HTTP context around a request that no route handles, so that the
-   * cookie driver and extensions read it as they read any request. Its
-   * response is the framework's detached one: nothing written to it is sent.
-   */
-  private upgradeContext(request: IncomingMessage): HttpContextContract {
-    const HttpContext = this.application.container.use('Adonis/Core/HttpContext')
-    return HttpContext.create('/', {}, request)
   }
 
   /**
@@ -273,13 +249,7 @@ export class SessionManager implements SessionManagerContract {
     if (this.config.driver === 'database') {
       return this.databaseRuntime().sweeper
     }
-    if (this.config.driver !== 'file') {
-      return null
-    }
-    this.fileSweeper =
-      this.fileSweeper ||
-      new FileSweeper(this.fileLocation(), this.config.ageMs, this.fileDrivers().worker)
-    return this.fileSweeper
+    return this.config.driver === 'file' ? this.fileParts().sweeper : null
   }
 
   /**
@@ -289,15 +259,7 @@ export class SessionManager implements SessionManagerContract {
   public async close(): Promise<void> {
     this.redisRuntime?.close()
     await this.database?.sweeper.close()
-    await this.fileRuntime?.worker.close()
-  }
-
-  private fileDrivers(): FileRuntime {
-    this.fileRuntime = this.fileRuntime || {
-      worker: new FileWorkerClient(),
-      batches: this.batches,
-    }
-    return this.fileRuntime
+    await this.file?.runtime.worker.close()
   }
 
   private resolveFactory(): DriverFactory {
@@ -323,41 +285,17 @@ export class SessionManager implements SessionManagerContract {
     return (this.config as Record<string, any>)[name] ?? {}
   }
 
-  private cookieFactory(): DriverFactory {
-    return (ctx) => {
-      if (!ctx) {
-        throw InvalidSessionDriverException.needsHttpContext('cookie')
-      }
-      return new CookieDriver(this.config, this.cookies, ctx, this.lifetime())
-    }
-  }
-
-  private fileLocation(): string {
-    const location = this.config.file && this.config.file.location
-    if (!location) {
-      throw InvalidSessionConfigException.missingFileLocation()
-    }
-    return location
-  }
-
-  private fileFactory(): DriverFactory {
-    const { ageMs, refreshAfterMs, gcProbability, fileLockWaitMs, maxPayloadBytes } = this.config
-    const location = this.fileLocation()
-    const options = { location, ageMs, refreshAfterMs, lockWaitMs: fileLockWaitMs, maxPayloadBytes }
-    const sweeper = this.sweeper()!
-    const runtime = this.fileDrivers()
-    const logger = this.application.logger
-    return (ctx) => {
-      if (gcProbability > 0 && Math.random() < gcProbability) {
-        sweeper.schedule()
-      }
-      return new FileDriver(options, runtime, ctx ? ctx.logger : logger, this.codec())
-    }
-  }
-
   private redisFactory(): DriverFactory {
     this.redisRuntime = this.redisRuntime || new RedisRuntime(this.batches)
     return redisFactory(this.application, this.config, this.redisRuntime, () => this.codec())
+  }
+
+  /**
+   * The file worker and the sweeper of the sessions folder, made once
+   */
+  private fileParts(): FileParts {
+    this.file = this.file || fileParts(this.config, this.batches)
+    return this.file
   }
 
   /**
@@ -367,8 +305,4 @@ export class SessionManager implements SessionManagerContract {
     this.database = this.database || databaseParts(this.application, this.config, this.batches)
     return this.database
   }
-}
-
-function isPlainHeaders(headers: unknown): boolean {
-  return headers !== null && typeof headers === 'object'
 }

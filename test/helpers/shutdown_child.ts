@@ -48,7 +48,7 @@ async function main() {
    * The worker is unref'd between jobs, so it would not keep the process
    * alive: whether shutdown stopped it is asked of the thread itself
    */
-  const worker = (file.manager as any).fileRuntime.worker.worker
+  const worker = (file.manager as any).file.runtime.worker.worker
   const workerStopped = new Promise((resolve) => worker.once('exit', () => resolve(true)))
   await file.close()
   await remove(location)

@@ -18,8 +18,8 @@ import { SessionLifetime } from '../Shared/lifetime'
 export type CookieDriverOptions = { ageMs: number; refreshAfterMs: number }
 
 /**
- * What the driver needs of the session cookies (the manager's
- * SessionCookies): read, send and clear the encrypted data cookie.
+ * What the driver needs of the data cookie (the manager's
+ * SessionDataCookie): read, send and clear the encrypted data cookie.
  * `writeData` may leave out the `flashInput` keys of the flash messages to
  * fit the cookie within `sizeLimit`, and returns the paths it left out.
  * `createdAt` travels inside the encrypted envelope, never among the values.
