@@ -8,72 +8,29 @@ import { join } from 'path'
 import { promises as fs } from 'fs'
 import { LoggerContract } from '@ioc:Adonis/Core/Logger'
 import { SessionUpdater } from '@ioc:Adonis/Addons/Session'
-import { SessionRuntimeException, SessionStoreUnavailableException } from '../../errors'
+import { SessionRuntimeException } from '../../errors'
 import { DEFAULT_MAX_PAYLOAD_BYTES, StoredSession, ensureFits } from '../Shared/payload'
 import { PayloadCodec } from '../Shared/codec'
 import { ChangeAwareDriver, SessionChange } from '../Shared/change'
 import { SessionTag, TaggingDriver, indexedWrite } from '../Shared/tags'
 import { FileTagIndex } from './tagIndex'
-import { UpdateBatches } from '../Shared/batching'
-import { isValidSessionId, shortId, withShortFileIds } from '../../SessionId'
+import { isValidSessionId, shortId } from '../../SessionId'
 import { lockPathFor } from './lock'
+import { fileUnavailable, lockBackoff, lockTimeout } from './failures'
+import {
+  Base,
+  DEFAULT_LOCK_WAIT_MS,
+  FileDriverOptions,
+  FileRuntime,
+  Retagged,
+  Snapshot,
+  TORN_READ_RETRIES,
+} from './types'
 import { FileContent, ignoreMissing } from './sync'
 import { CommitJob, CommitResult } from './jobs'
-import { FileWorkerClient } from './WorkerClient'
 import { fitsInPlace, seal, unseal, withHeadroom } from './format'
 
-/**
- * What the file driver is built from: where the files live, how long a
- * session lives, how long a write waits for a lock another writer holds,
- * and the largest payload it stores
- */
-export type FileDriverOptions = {
-  location: string
-  ageMs: number
-  refreshAfterMs: number
-  lockWaitMs?: number
-  maxPayloadBytes?: number
-}
-
-/**
- * The parts the manager shares between the file drivers of one app
- */
-export type FileRuntime = { worker: FileWorkerClient; batches: UpdateBatches }
-
-/**
- * How long a write waits, unless configured, for another writer holding
- * the session's lock
- */
-const DEFAULT_LOCK_WAIT_MS = 5000
-
-/**
- * How often a read that caught a write half-way tries again
- */
-const TORN_READ_RETRIES = 5
-
-/**
- * A session file as this request read it
- */
-type Snapshot = FileContent & {
-  sessionId: string
-  text: string | false
-  /**
-   * What `read` returned for it, and the tag it found
-   */
-  values?: Record<string, any> | null
-  tag?: SessionTag | null
-}
-
-/**
- * The stored copy a write applies its changes to: the file's content (its
- * unsealed text) as last seen, or null for no file
- */
-type Base = FileContent & { text: string | false; expired: boolean; tag?: SessionTag | null }
-
-/**
- * The tags before and after one write
- */
-type Retagged = { before: SessionTag | null; after: SessionTag | null }
+export { FileDriverOptions, FileRuntime }
 
 /**
  * One file per session, `<location>/<id>.txt`, in the 6.4 payload format
@@ -227,20 +184,8 @@ export class FileDriver implements ChangeAwareDriver, TaggingDriver {
     return { raw, size, mtimeMs, text, expired: mtimeMs + this.options.ageMs <= Date.now() }
   }
 
-  /**
-   * Why a write gave up: the lock stayed taken, or the file kept changing
-   * under it
-   */
   private lockTimeout(busy: boolean, lock: string, file: string) {
-    const waited = this.lockWaitMs
-    return SessionStoreUnavailableException.create(
-      'file',
-      withShortFileIds(
-        busy
-          ? `session file is locked by another request for over ${waited}ms (${lock})`
-          : `session file kept changing under the lock for over ${waited}ms (${file}); is a process without the lock (6.4) writing it?`
-      )
-    )
+    return lockTimeout(this.lockWaitMs, busy, lock, file)
   }
 
   /**
@@ -386,27 +331,7 @@ export class FileDriver implements ChangeAwareDriver, TaggingDriver {
     return this.codec.decodeSession(sessionId, text, warn)
   }
 
-  /**
-   * File system errors (full or read-only disk, permissions) become
-   * E_SESSION_STORE_UNAVAILABLE; anything else passes through
-   */
   private unavailable(error: NodeJS.ErrnoException): Error {
-    if (!error || typeof error.syscall !== 'string') {
-      return error
-    }
-    const message = error.message.startsWith(`${error.code}:`)
-      ? error.message
-      : `${error.code || 'error'}: ${error.message}`
-    return SessionStoreUnavailableException.create(
-      'file',
-      withShortFileIds(`${message} (file.location "${this.options.location}")`)
-    )
+    return fileUnavailable(error, this.options.location)
   }
-}
-
-/**
- * The pause before trying a lock another writer holds again
- */
-function lockBackoff(attempt: number) {
-  return new Promise((resolve) => setTimeout(resolve, Math.min(2 + attempt * 2, 25)))
 }
