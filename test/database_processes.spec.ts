@@ -13,6 +13,7 @@ import { TestApp } from './helpers/app'
 import { Browser, failures } from './helpers/browser'
 import { Child, startChild, stopChild } from './helpers/child_server'
 import { DialectName, TestDatabase } from './helpers/database'
+import { startDatabasePair } from './helpers/database_pair'
 import { defineSessionRoutes } from './helpers/routes'
 
 const DIALECTS: DialectName[] = ['pg', 'mysql']
@@ -24,19 +25,9 @@ for (const dialect of DIALECTS) {
     let child: Child
 
     group.setup(async () => {
-      await database.open()
-      app = await database.app()
-      await database.migrate(app)
-      defineSessionRoutes(app.Route)
-      await app.listen()
-      child = await startChild('database_server.ts', [dialect, database.table, database.sqliteFile])
-
-      return async () => {
-        await stopChild(child.process)
-        await remove(child.appRoot)
-        await app.close()
-        await database.close()
-      }
+      const pair = await startDatabasePair(database, dialect)
+      ;({ app, child } = pair)
+      return pair.stop
     })
 
     /**

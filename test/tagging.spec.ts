@@ -21,6 +21,7 @@ import { defineSessionRoutes } from './helpers/routes'
 import { fileApp } from './helpers/file_app'
 import { signedIn, taggingCases } from './helpers/tagging'
 import { DialectName, TestDatabase } from './helpers/database'
+import { startDatabasePair } from './helpers/database_pair'
 import { Child, startChild, stopChild } from './helpers/child_server'
 import { MemoryDriver } from '../src/Drivers/Memory'
 import { FileDriver } from '../src/Drivers/File'
@@ -171,18 +172,9 @@ for (const dialect of ['pg', 'mysql'] as DialectName[]) {
     let child: Child
 
     group.setup(async () => {
-      await database.open()
-      app = await database.app()
-      await database.migrate(app)
-      defineSessionRoutes(app.Route)
-      await app.listen()
-      child = await startChild('database_server.ts', [dialect, database.table, database.sqliteFile])
-      return async () => {
-        await stopChild(child.process)
-        await remove(child.appRoot)
-        await app.close()
-        await database.close()
-      }
+      const pair = await startDatabasePair(database, dialect)
+      ;({ app, child } = pair)
+      return pair.stop
     })
 
     test('sessions tagged at once from both processes are all listed', async ({ assert }) => {
