@@ -5,7 +5,7 @@
  * everything first; see bench/README.md for what each column means.
  */
 const { execFileSync } = require('child_process')
-const { mkdirSync, rmSync, writeFileSync, readFileSync, existsSync } = require('fs')
+const { mkdirSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync } = require('fs')
 const { join } = require('path')
 const os = require('os')
 
@@ -35,13 +35,20 @@ function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
 }
 
-function appDir(pkg) {
-  return join(BENCH_DIR, 'apps', pkg)
+/**
+ * The app folder of a variant; with BENCH_BASE the "original" slot holds the
+ * base checkout's build (apps/base), and the floor stays 6.4's app
+ */
+function appDir(pkg, settings) {
+  return join(BENCH_DIR, 'apps', pkg === 'original' && settings && settings.base ? 'base' : pkg)
 }
 
-function sessionDir(pkg) {
-  return join(appDir(pkg), 'tmp', 'sessions')
-}
+/**
+ * The file driver's folder, one for every variant: each write of ours allocates
+ * an inode (its lock file), which costs more in some parts of the disk than in
+ * others, so the variants must not write to different folders
+ */
+const SESSION_DIR = join(WORK_DIR, 'sessions')
 
 /**
  * Empties the store a cell is about to use, so every cell starts from the same
@@ -53,8 +60,10 @@ async function resetStore(driver, pkg, settings, server) {
     probes.flushRedisDb(settings.redisPort, settings.redisDb)
   }
   if (driver === 'file') {
-    rmSync(sessionDir(pkg), { recursive: true, force: true })
-    mkdirSync(sessionDir(pkg), { recursive: true })
+    mkdirSync(SESSION_DIR, { recursive: true })
+    for (const name of readdirSync(SESSION_DIR)) {
+      rmSync(join(SESSION_DIR, name), { recursive: true, force: true })
+    }
   }
   if (driver === 'database') {
     await resetTable(server)
@@ -75,7 +84,7 @@ function countersMustStay(driver, route) {
  * seconds, and count the session files it opened for writing, renamed, etc.
  */
 async function sampleFileOps({ server, pkg, path, cookies, settings }) {
-  const trace = await probes.traceFileOps(server.pid, sessionDir(pkg), join(WORK_DIR, 'strace.txt'))
+  const trace = await probes.traceFileOps(server.pid, SESSION_DIR, join(WORK_DIR, 'strace.txt'))
   const options = { port: server.port, path, cookies, connections: settings.connections }
   const load = await runClosedLoop({ ...options, seconds: settings.traceSeconds }).catch(
     async (error) => {
@@ -237,11 +246,12 @@ function serverOptions(pkg, driver, settings, meta) {
   const enabled = pkg !== 'floor'
   return {
     name: `${pkg}-${driver}`,
-    appDir: appDir(pkg === 'floor' ? 'original' : pkg),
+    appDir: pkg === 'floor' ? appDir('original') : appDir(pkg, settings),
     port: settings.portBase + ['ours', 'original', 'floor'].indexOf(pkg),
     logDir: RUN_DIR,
-    expectVersion: pkg === 'ours' ? meta.oursVersion : '6.4.0',
+    expectVersion: { ours: meta.oursVersion, original: meta.originalVersion }[pkg] || '6.4.0',
     env: {
+      SESSION_DIR,
       SESSION_ENABLED: String(enabled),
       SESSION_DRIVER: pkg === 'floor' ? 'cookie' : driver,
       REDIS_PORT: String(settings.redisPort),
@@ -337,6 +347,7 @@ function collectMeta(settings) {
         .match(/redis_version:(\S+)/) || [])[1]
     : 'not used'
   const standIn = settings.ours !== 'pack'
+  const base = settings.base ? baseDescription(settings) : null
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     machine: machineDescription(),
@@ -344,11 +355,34 @@ function collectMeta(settings) {
       ? `@adonisjs/session@${tarballPkg.version} (stand-in)`
       : `this repo packed (npm pack), ${tarballPkg.name}@${tarballPkg.version} as @adonisjs/session`,
     oursVersion: tarballPkg.version,
-    original: '@adonisjs/session@6.4.0 from npm',
+    original: base ? base.text : '@adonisjs/session@6.4.0 from npm',
+    originalVersion: base ? base.version : '6.4.0',
     wrk,
     redis: settings.redisSpawn ? `${redis} (private instance, port ${settings.redisPort})` : redis,
     standIn,
     isDefault: isDefaultRun(settings),
+  }
+}
+
+/**
+ * What the "orig" slot of an A/B run holds: the base checkout, its commit and
+ * the version of the build installed from it
+ */
+function baseDescription(settings) {
+  const installed = JSON.parse(
+    readFileSync(join(appDir('original', settings), 'node_modules/@adonisjs/session/package.json'))
+  )
+  const commit = execFileSync('git', ['-C', settings.base, 'rev-parse', '--short', 'HEAD'])
+    .toString()
+    .trim()
+  const dirty = execFileSync('git', ['-C', settings.base, 'status', '--porcelain', '--', '.'])
+    .toString()
+    .trim()
+  return {
+    version: installed.version,
+    text: `A/B base: ${settings.base} at ${commit}${
+      dirty ? ' with uncommitted changes' : ''
+    } packed (npm pack), ${installed.name}@${installed.version}`,
   }
 }
 

@@ -5,6 +5,9 @@
 #   BENCH_OURS=pack      (default) pack this repo like a publish: `npm pack`, whose
 #                        prepack builds it (via scripts/pack-into.sh when present)
 #   BENCH_OURS=original  put @adonisjs/session@6.4.0 in the "ours" slot too (harness checks)
+#   BENCH_BASE=DIR       put another checkout of this repo (its dev dependencies
+#                        installed), packed the same way, in the "orig" slot: an A/B
+#                        of two builds of this package instead of a comparison with 6.4
 # Other knobs (BENCH_DURATION, BENCH_REPS, BENCH_DRIVERS, BENCH_ROUTES, ...): bench/README.md.
 set -euo pipefail
 
@@ -12,7 +15,9 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT_DIR="$(dirname "$BENCH_DIR")"
 CACHE_DIR="$BENCH_DIR/.cache"
 OURS_TGZ="$CACHE_DIR/session-ours.tgz"
+BASE_TGZ="$CACHE_DIR/session-base.tgz"
 BENCH_OURS="${BENCH_OURS:-pack}"
+BENCH_BASE="${BENCH_BASE:-}"
 NPM_FLAGS=(--no-audit --no-fund --loglevel=error)
 
 say() { printf '[bench] %s\n' "$*" >&2; }
@@ -60,13 +65,34 @@ pack_ours() {
   rm -rf "$out"
 }
 
+# The "orig" slot of an A/B run: the checkout BENCH_BASE packed like a publish,
+# installed into apps/base, whose package.json is the ours one with that tarball.
+pack_base() {
+  local out dir="$BENCH_DIR/apps/base"
+  [ -d "$BENCH_BASE/node_modules" ] ||
+    { say "BENCH_BASE=$BENCH_BASE must be a checkout of this repo with its dev dependencies installed"; exit 1; }
+  out="$(mktemp -d "$CACHE_DIR/pack.XXXXXX")"
+  say "packing the base checkout $BENCH_BASE (log: bench/.cache/pack-base.log)"
+  (cd "$BENCH_BASE" && npm pack --pack-destination "$out" "${NPM_FLAGS[@]}") >"$CACHE_DIR/pack-base.log" 2>&1 ||
+    { cat "$CACHE_DIR/pack-base.log" >&2; exit 1; }
+  mv "$out"/*.tgz "$BASE_TGZ"
+  rm -rf "$out"
+  mkdir -p "$dir"
+  sed -e 's/session-ours\.tgz/session-base.tgz/' -e 's/"session-bench-ours"/"session-bench-base"/' \
+    -e 's/variant (a): this repository.s packed tarball/variant (b) of an A\/B run: BENCH_BASE packed/' \
+    "$BENCH_DIR/apps/ours/package.json" >"$dir/package.json"
+}
+
 # Copies the shared app source into a variant folder and (re)installs its
 # node_modules when its package.json or the ours tarball changed.
 install_app() {
   local dir="$BENCH_DIR/apps/$1" stamp
   rm -rf "$dir/config" "$dir/start" "$dir/server.js" "$dir/.adonisrc.json"
   cp -R "$BENCH_DIR/app/." "$dir/"
-  stamp="$(cat "$dir/package.json" "$([ "$1" = ours ] && echo "$OURS_TGZ" || echo /dev/null)" | sha256sum | cut -c1-16)"
+  local tarball=/dev/null
+  [ "$1" = ours ] && tarball="$OURS_TGZ"
+  [ "$1" = base ] && tarball="$BASE_TGZ"
+  stamp="$(cat "$dir/package.json" "$tarball" | sha256sum | cut -c1-16)"
   if [ -d "$dir/node_modules" ] && [ "$(cat "$dir/.install-stamp" 2>/dev/null)" = "$stamp" ]; then
     return
   fi
@@ -100,5 +126,11 @@ check_postgres
 pack_ours
 install_app ours
 install_app original
+if [ -n "$BENCH_BASE" ]; then
+  BENCH_BASE="$(cd "$BENCH_BASE" && pwd)"
+  export BENCH_BASE
+  pack_base
+  install_app base
+fi
 cd "$BENCH_DIR"
 exec node run.js

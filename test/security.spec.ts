@@ -109,7 +109,7 @@ async function storedRaw(app: TestApp, driver: Driver, id: string): Promise<stri
  */
 function fakeClock(app: TestApp) {
   let offset = 0
-  ;(app.manager as any).now = () => Date.now() + offset
+  ;(app.manager as any).lifetimes.now = () => Date.now() + offset
   return { advance: (ms: number) => (offset += ms) }
 }
 

@@ -11,6 +11,17 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
  * and the `name=value` pairs of every Set-Cookie header.
  */
 function get(port, path, cookie, timeoutMs = 5000) {
+  return getOnce(port, path, cookie, timeoutMs).catch((error) => {
+    // A kept-alive socket the server closed at its keep-alive timeout just as
+    // the request went out: the request never reached the app, so send it again
+    if (error.reusedSocket && (error.code === 'ECONNRESET' || error.message === 'socket hang up')) {
+      return getOnce(port, path, cookie, timeoutMs)
+    }
+    throw error
+  })
+}
+
+function getOnce(port, path, cookie, timeoutMs) {
   return new Promise((resolve, reject) => {
     const headers = cookie ? { cookie } : {}
     const req = http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
@@ -22,7 +33,7 @@ function get(port, path, cookie, timeoutMs = 5000) {
       )
     })
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path} timed out`)))
-    req.on('error', reject)
+    req.on('error', (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })))
   })
 }
 

@@ -298,6 +298,14 @@ function header(settings, meta) {
       '- **Not the default run** (short or partial settings): for checks, not conclusions.'
     )
   }
+  if (!settings.varyCookie) {
+    lines.push('- `varyCookie: false` (BENCH_VARY_COOKIE=0): every option new since 6.4 is off.')
+  }
+  if (settings.base) {
+    lines.push(
+      '- **A/B**: the orig columns hold the base build (BENCH_BASE), not 6.4; "ours ÷ orig" is this build ÷ the base.'
+    )
+  }
   if (meta.standIn) {
     lines.push(
       '- **Stand-in**: the ours slot holds @adonisjs/session@6.4.0 too (BENCH_OURS=original).'
@@ -308,7 +316,10 @@ function header(settings, meta) {
 
 function renderReport({ results, settings, meta }) {
   const has = (predicate) => results.some(predicate)
-  const sections = ['# Session benchmark: ours vs @adonisjs/session@6.4.0', '']
+  const title = settings.base
+    ? '# Session benchmark: this build vs a base build (A/B)'
+    : '# Session benchmark: ours vs @adonisjs/session@6.4.0'
+  const sections = [title, '']
   sections.push(...header(settings, meta), '', mainTable(results, settings))
   if (has((r) => r.redisForeign > 0 && r.route !== 'contention')) {
     sections.push('', FOREIGN_NOTE)

@@ -66,6 +66,8 @@ function readSettings() {
     routes: subset('BENCH_ROUTES', ALL_ROUTES),
     floor: process.env.BENCH_FLOOR !== '0',
     ours: process.env.BENCH_OURS || 'pack',
+    base: process.env.BENCH_BASE || '',
+    varyCookie: process.env.BENCH_VARY_COOKIE !== '0',
     redisSpawn: process.env.BENCH_REDIS_SPAWN === '1',
     redisPort: Math.round(
       positive('BENCH_REDIS_PORT', process.env.BENCH_REDIS_SPAWN === '1' ? 6390 : 6379)
@@ -90,6 +92,8 @@ function isDefaultRun(settings) {
     settings.reps === 3 &&
     settings.connections === 50 &&
     settings.ours === 'pack' &&
+    !settings.base &&
+    settings.varyCookie &&
     settings.drivers.length === ALL_DRIVERS.length &&
     settings.routes.length === ALL_ROUTES.length
   )

@@ -33,6 +33,7 @@ import { redisFactory } from './redis'
 import { AppKeys } from '../Drivers/Shared/keys'
 import { SessionLifetime } from '../Drivers/Shared/lifetime'
 import { PayloadCodec } from '../Drivers/Shared/codec'
+import { RequestLifetimes } from './lifetimes'
 import { SessionEvents } from '../Session/events'
 
 /**
@@ -75,15 +76,9 @@ export class SessionManager implements SessionManagerContract {
   private events: SessionEvents | null
 
   /**
-   * When this manager was built: the creation time assumed, under
-   * `maxLifetime`, for sessions stored without one
+   * Each request's `maxLifetime` clock and payload codec
    */
-  private bootedAt = Date.now()
-
-  /**
-   * The clock of `maxLifetime` (replaced by the tests to move time on)
-   */
-  private now: () => number = Date.now
+  private lifetimes: RequestLifetimes
 
   /**
    * The built-in drivers by name. `extend()` under the same name wins.
@@ -114,20 +109,21 @@ export class SessionManager implements SessionManagerContract {
       this.keys
     )
     this.events = SessionEvents.of(application.container, application.logger)
+    this.lifetimes = new RequestLifetimes(this.config, this.keys)
   }
 
   /**
    * A new request's session lifetime
    */
   private lifetime(): SessionLifetime {
-    return new SessionLifetime(this.config.maxLifetimeMs, this.bootedAt, this.now)
+    return this.lifetimes.lifetime()
   }
 
   /**
    * How a new request's store driver encodes its payloads
    */
   private codec(): PayloadCodec {
-    return new PayloadCodec(this.lifetime(), this.keys, this.config.encrypt)
+    return this.lifetimes.codec()
   }
 
   public isEnabled(): boolean {

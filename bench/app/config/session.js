@@ -17,8 +17,11 @@ module.exports = {
     sameSite: false,
   },
   file: {
-    location: join(__dirname, '..', 'tmp', 'sessions'),
+    location: process.env.SESSION_DIR || join(__dirname, '..', 'tmp', 'sessions'),
   },
   redisConnection: 'session',
   database: { connection: 'session', table: process.env.SESSION_TABLE || 'bench_sessions' },
+  // BENCH_VARY_COOKIE=0 turns off the one new option that is on by default,
+  // for runs with every feature off; 6.4 and older builds ignore the key
+  ...(process.env.BENCH_VARY_COOKIE === '0' ? { varyCookie: false } : {}),
 }
