@@ -18,13 +18,7 @@ for (const dialect of DIALECTS) {
    * The first app of the dialect creates the table with the migration
    */
   const app = async (logs: any[] = []) => {
-    if (!migrated) {
-      migrated = database.open().then(async () => {
-        const first = await database.app()
-        await database.migrate(first)
-        await first.close()
-      })
-    }
+    migrated = migrated || database.openMigrated()
     await migrated
     return database.app({}, { beforeBoot: (application) => captureLogs(application, logs) })
   }

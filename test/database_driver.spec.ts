@@ -32,10 +32,7 @@ for (const dialect of DIALECTS) {
     let apps: TestApp[] = []
 
     group.setup(async () => {
-      await database.open()
-      const first = await database.app()
-      await database.migrate(first)
-      await first.close()
+      await database.openMigrated()
       return () => database.close()
     })
 
@@ -246,10 +243,7 @@ test.group('database driver: payload size', (group) => {
     for (const dialect of DIALECTS) {
       const database = new TestDatabase(dialect)
       databases.push(database)
-      await database.open()
-      const first = await database.app()
-      await database.migrate(first)
-      await first.close()
+      await database.openMigrated()
       const testApp = await listening(database.app())
       apps.push(testApp)
       const browser = new Browser(testApp.url)

@@ -38,10 +38,7 @@ test.group('database driver: PostgreSQL outages', (group) => {
       connection: { host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres' },
     }
     database = new TestDatabase('pg', config)
-    await database.open()
-    const first = await database.app()
-    await database.migrate(first)
-    await first.close()
+    await database.openMigrated()
 
     testApp = await database.app({ storeTimeout: 1500 })
     defineSessionRoutes(testApp.Route)

@@ -11,7 +11,8 @@
 
 import { test } from '@japa/runner'
 import Redis from 'ioredis'
-import { setupApp, TestApp, REDIS_DB } from './helpers/app'
+import { TestApp, REDIS_DB } from './helpers/app'
+import { redisAppOn } from './helpers/redis'
 import { Browser, errorMessage } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { RedisServer, bounded, freePort } from './helpers/redis_server'
@@ -61,21 +62,7 @@ test.group('redis driver: faults between the app and Redis', (group) => {
    * the server
    */
   async function startApp(port: number) {
-    app = await setupApp(
-      {
-        enabled: true,
-        driver: 'redis',
-        redisConnection: 'local',
-        cookieName: 'adonis-session',
-        age: '2h',
-        storeTimeout: STORE_TIMEOUT_MS,
-        cookie: {},
-      },
-      {
-        providers: ['@adonisjs/redis'],
-        redis: { local: { host: '127.0.0.1', port, db: REDIS_DB, password: '' } },
-      }
-    )
+    app = await redisAppOn(port, { storeTimeout: STORE_TIMEOUT_MS })
     defineSessionRoutes(app.Route)
     browser = new Browser(await app.listen())
   }

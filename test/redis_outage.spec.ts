@@ -10,7 +10,8 @@
 import { test } from '@japa/runner'
 import Redis from 'ioredis'
 import { ensureDir, remove } from 'fs-extra'
-import { setupApp, tmpPath, TestApp, REDIS_DB } from './helpers/app'
+import { tmpPath, TestApp, REDIS_DB } from './helpers/app'
+import { redisAppOn } from './helpers/redis'
 import { Browser, BrowserResponse, errorMessage } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { RedisServer, bounded, freePort } from './helpers/redis_server'
@@ -86,20 +87,7 @@ test.group('redis driver: Redis stopped mid-traffic', (group) => {
     if (!server.pid) {
       await server.start()
     }
-    app = await setupApp(
-      {
-        enabled: true,
-        driver: 'redis',
-        redisConnection: 'local',
-        cookieName: 'adonis-session',
-        age: '2h',
-        cookie: {},
-      },
-      {
-        providers: ['@adonisjs/redis'],
-        redis: { local: { host: '127.0.0.1', port: server.port, db: REDIS_DB, password: '' } },
-      }
-    )
+    app = await redisAppOn(server.port)
     /**
      * Errors rendered as apps render them, by app/Exceptions/Handler.ts
      */

@@ -34,10 +34,7 @@ let database: TestDatabase
 function withDatabase(group: { setup(handler: () => any): void }) {
   group.setup(async () => {
     database = new TestDatabase('pg')
-    await database.open()
-    const first = await database.app()
-    await database.migrate(first)
-    await first.close()
+    await database.openMigrated()
     return () => database.close()
   })
 }

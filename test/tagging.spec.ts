@@ -6,20 +6,19 @@
  * processes on the file driver, and the cookie driver's refusal
  */
 
-import { test } from '@japa/runner'
+import { Group, test } from '@japa/runner'
 import { Assert } from '@japa/assert'
 import { ApiClient } from '@japa/api-client'
 import { join } from 'path'
-import { fork, ChildProcess } from 'child_process'
 import { promises as fs } from 'fs'
 import { remove } from 'fs-extra'
 import type { AppOptions, TestApp } from './helpers/app'
 import { setupApp, tmpPath, SESSION_DEFAULTS } from './helpers/app'
 import { redisApp, redisClient } from './helpers/redis'
-import { Browser, errorMessage, failures } from './helpers/browser'
+import { Browser, errorMessage } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { fileApp } from './helpers/file_app'
-import { signedIn, taggingCases } from './helpers/tagging'
+import { signedIn, taggingCases, twoProcessTaggingCases } from './helpers/tagging'
 import { DialectName, TestDatabase } from './helpers/database'
 import { startDatabasePair } from './helpers/database_pair'
 import { Child, startChild, stopChild } from './helpers/child_server'
@@ -27,8 +26,6 @@ import { MemoryDriver } from '../src/Drivers/Memory'
 import { FileDriver } from '../src/Drivers/File'
 import { RedisDriver } from '../src/Drivers/Redis'
 import { DatabaseDriver } from '../src/Drivers/Database'
-
-const FILE_SERVER = join(__dirname, 'helpers', 'file_server.ts')
 
 /**
  * The ids a built-in driver's index holds for a user
@@ -42,16 +39,25 @@ async function indexed(app: TestApp, userId: string) {
   return [...(await driver.tags.members(userId))].sort()
 }
 
-test.group('session tags: memory driver', (group) => {
+/**
+ * Gives each test of the group a new app from `setup` with the session
+ * routes, listening and closed after the test; returns the current one
+ */
+function eachApp(group: Group, setup: () => Promise<TestApp>): () => TestApp {
   let app: TestApp
   group.each.setup(async () => {
-    app = await setupApp({ ...SESSION_DEFAULTS, driver: 'memory' })
+    app = await setup()
     defineSessionRoutes(app.Route)
     await app.listen()
     return () => app.close()
   })
+  return () => app
+}
+
+test.group('session tags: memory driver', (group) => {
+  const app = eachApp(group, () => setupApp({ ...SESSION_DEFAULTS, driver: 'memory' }))
   taggingCases({
-    app: () => app,
+    app,
     indexed,
     async expire(_, id) {
       MemoryDriver.sessions.get(id)!.expiresAt = Date.now() - 1
@@ -81,17 +87,11 @@ test.group('session tags: file driver', (group) => {
 })
 
 test.group('session tags: redis driver', (group) => {
-  let app: TestApp
+  const app = eachApp(group, () => redisApp())
   const redis = redisClient()
-  group.each.setup(async () => {
-    app = await redisApp()
-    defineSessionRoutes(app.Route)
-    await app.listen()
-    return () => app.close()
-  })
   group.teardown(() => redis.quit())
   taggingCases({
-    app: () => app,
+    app,
     indexed,
     async expire(_, id) {
       await redis.pexpire(id, 1)
@@ -100,12 +100,12 @@ test.group('session tags: redis driver', (group) => {
   })
 
   test('the index is one set per user whose TTL is the age', async ({ assert }) => {
-    const { id } = await signedIn(app.url, 'ttl-user')
+    const { id } = await signedIn(app().url, 'ttl-user')
     const key = 'adonis-session:tagged:ttl-user'
     assert.deepEqual(await redis.smembers(key), [id])
     assert.closeTo(await redis.ttl(key), 7200, 5)
     assert.equal(JSON.parse((await redis.get(id))!).tag.userId, 'ttl-user')
-    await app.manager.sessions().destroyTagged('ttl-user')
+    await app().manager.sessions().destroyTagged('ttl-user')
     assert.equal(await redis.exists(key), 0)
   })
 })
@@ -115,22 +115,13 @@ const DIALECTS: DialectName[] = ['pg', 'mysql', 'sqlite']
 for (const dialect of DIALECTS) {
   test.group(`session tags: database driver (${dialect})`, (group) => {
     const database = new TestDatabase(dialect)
-    let app: TestApp
     group.setup(async () => {
-      await database.open()
-      const first = await database.app()
-      await database.migrate(first)
-      await first.close()
+      await database.openMigrated()
       return () => database.close()
     })
-    group.each.setup(async () => {
-      app = await database.app()
-      defineSessionRoutes(app.Route)
-      await app.listen()
-      return () => app.close()
-    })
+    const app = eachApp(group, () => database.app())
     taggingCases({
-      app: () => app,
+      app,
       indexed,
       expire: (_, id) => database.expire(id),
     })
@@ -138,7 +129,7 @@ for (const dialect of DIALECTS) {
     test('user_id holds the tagged user, written with the payload', async ({ assert }) => {
       const userOf = async (id: string) =>
         (await database.knex(database.table).where('id', id).first()).user_id
-      const { browser, id } = await signedIn(app.url, 'column-user')
+      const { browser, id } = await signedIn(app().url, 'column-user')
       assert.equal(await userOf(id), 'column-user')
       const row = await database.knex(database.table).where('id', id).first()
       assert.equal(JSON.parse(row.payload).tag.userId, 'column-user')
@@ -150,7 +141,7 @@ for (const dialect of DIALECTS) {
     })
 
     test('a user id longer than the user_id column is a coded error', async ({ assert }) => {
-      const browser = new Browser(app.url)
+      const browser = new Browser(app().url)
       await browser.post('/put', { cart: 1 })
       const response = await browser.get(`/tag/${'u'.repeat(65)}`, {
         accept: 'application/json',
@@ -177,70 +168,32 @@ for (const dialect of ['pg', 'mysql'] as DialectName[]) {
       return pair.stop
     })
 
-    test('sessions tagged at once from both processes are all listed', async ({ assert }) => {
-      const urls = [app.url, child.url]
-      const devices = await Promise.all(
-        Array.from({ length: 20 }, (_, index) => signedIn(urls[index % 2], 'two-processes'))
-      )
-      const ids = devices.map((device) => device.id).sort()
-      const listed = await app.manager.sessions().tagged('two-processes')
-      assert.deepEqual(listed.map((session) => session.id).sort(), ids)
-
-      const ended = await app.manager.sessions().destroyTagged('two-processes', {
-        except: devices[0].id,
-      })
-      assert.equal(ended, 19)
-      const other = devices[1].browser.clone()
-      other.baseUrl = child.url
-      assert.deepEqual((await other.get('/all')).json.values, {})
-      assert.deepEqual(await indexed(app, 'two-processes'), [devices[0].id])
-    }).timeout(60000)
-
-    test('one session tagged and written by both processes at once', async ({ assert }) => {
-      const browser = new Browser(app.url)
-      await browser.post('/put', { hits: 0 })
-      const id = (await browser.get('/all')).json.id
-      const responses = await Promise.all(
-        Array.from({ length: 40 }, (_, index) => {
-          const client = browser.clone()
-          client.baseUrl = index % 2 ? child.url : app.url
-          return client.get(`/tag/${index % 4 < 2 ? 'first' : 'second'}?count=1`)
-        })
-      )
-      assert.deepEqual(failures(responses), [])
-      assert.deepEqual((await browser.get('/get/hits')).json, { value: 40 })
-      const owners = [
-        ...(await app.manager.sessions().tagged('first')),
-        ...(await app.manager.sessions().tagged('second')),
-      ]
-      assert.deepEqual(
-        owners.map((session) => session.id),
-        [id]
-      )
-      const row = await database.knex(database.table).where('id', id).first()
-      assert.equal(row.user_id, owners[0].userId)
-    }).timeout(60000)
+    twoProcessTaggingCases({
+      app: () => app,
+      otherUrl: () => child.url,
+      indexed,
+      async storedUserId(id) {
+        return (await database.knex(database.table).where('id', id).first()).user_id
+      },
+    })
   })
 }
 
 test.group('session tags: last activity', (group) => {
-  let app: TestApp
-  group.each.setup(async () => {
-    app = await setupApp({ ...SESSION_DEFAULTS, driver: 'memory', refreshAfter: 0 })
-    defineSessionRoutes(app.Route)
-    app.Route.get('/tag-empty', ({ session }) => session.tag('' as any))
-    await app.listen()
-    return () => app.close()
+  const app = eachApp(group, async () => {
+    const testApp = await setupApp({ ...SESSION_DEFAULTS, driver: 'memory', refreshAfter: 0 })
+    testApp.Route.get('/tag-empty', ({ session }) => session.tag('' as any))
+    return testApp
   })
 
   test('past refreshAfter, a request that changes nothing stores the activity', async ({
     assert,
   }) => {
-    const { browser } = await signedIn(app.url, 'active-user')
-    const [before] = await app.manager.sessions().tagged('active-user')
+    const { browser } = await signedIn(app().url, 'active-user')
+    const [before] = await app().manager.sessions().tagged('active-user')
     await new Promise((resolve) => setTimeout(resolve, 5))
     assert.equal((await browser.get('/all')).status, 200)
-    const [after] = await app.manager.sessions().tagged('active-user')
+    const [after] = await app().manager.sessions().tagged('active-user')
     assert.isAbove(after.lastActiveAt.getTime(), before.lastActiveAt.getTime())
     assert.equal(after.createdAt.getTime(), before.createdAt.getTime())
   })
@@ -248,7 +201,7 @@ test.group('session tags: last activity', (group) => {
   test('an untagged session is never written by a request that changes nothing', async ({
     assert,
   }) => {
-    const browser = new Browser(app.url)
+    const browser = new Browser(app().url)
     await browser.post('/put', { cart: 1 })
     const id = (await browser.get('/all')).json.id
     const stored = MemoryDriver.sessions.get(id)!
@@ -257,7 +210,7 @@ test.group('session tags: last activity', (group) => {
   })
 
   test('tag() refuses what is not a user id', async ({ assert }) => {
-    const browser = new Browser(app.url)
+    const browser = new Browser(app().url)
     await browser.post('/put', { cart: 1 })
     const response = await browser.get('/tag-empty', { accept: 'application/json' })
     assert.equal(response.status, 500)
@@ -269,18 +222,12 @@ test.group('session tags: last activity', (group) => {
 })
 
 test.group('session tags: cookie driver', (group) => {
-  let app: TestApp
-  group.each.setup(async () => {
-    app = await setupApp({ ...SESSION_DEFAULTS, driver: 'cookie' })
-    defineSessionRoutes(app.Route)
-    await app.listen()
-    return () => app.close()
-  })
+  const app = eachApp(group, () => setupApp({ ...SESSION_DEFAULTS, driver: 'cookie' }))
 
   test('tag() works, the collection says to use a server-side driver', async ({ assert }) => {
-    const { browser } = await signedIn(app.url, 'cookie-user')
+    const { browser } = await signedIn(app().url, 'cookie-user')
     assert.deepEqual((await browser.get('/all')).json.values, { auth_web: 'cookie-user' })
-    const sessions = app.manager.sessions()
+    const sessions = app().manager.sessions()
     assert.isFalse(sessions.supportsTagging())
     const message =
       'E_SESSION_TAGGING_NOT_SUPPORTED: The "cookie" session driver cannot list or destroy sessions by user. Use a server-side driver (memory, file, redis or database) inside "config/session" file'
@@ -292,101 +239,24 @@ test.group('session tags: cookie driver', (group) => {
   })
 })
 
-/**
- * A second server on the same file.location, in its own process
- */
-function startFileServer(location: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(FILE_SERVER, [location], {
-    execArgv: ['-r', '@adonisjs/require-ts/build/register'],
-    cwd: join(__dirname, '..'),
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('second server did not start in 30s')), 30000)
-    child.once('message', (message: any) => {
-      clearTimeout(timer)
-      resolve({ child, url: message.url })
-    })
-    child.once('exit', (code) => reject(new Error(`second server exited with code ${code}`)))
-  })
-}
-
-async function stopFileServer(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return
-  }
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  process.kill(child.pid!, 'SIGTERM')
-  const timer = setTimeout(
-    () => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'),
-    5000
-  )
-  await exited
-  clearTimeout(timer)
-}
-
 test.group('session tags: file driver, two processes', (group) => {
   let app: TestApp
-  let child: ChildProcess
-  let otherUrl: string
+  let child: Child
   let location: string
 
   group.setup(async () => {
     location = tmpPath('tag-processes')
     app = await fileApp(location)
-    const started = await startFileServer(location)
-    child = started.child
-    otherUrl = started.url
+    child = await startChild('file_server.ts', [location])
     return async () => {
-      await stopFileServer(child)
+      await stopChild(child.process)
+      await remove(child.appRoot)
       await app.close()
       await remove(location)
     }
   })
 
-  test('sessions tagged at once from both processes are all in the index', async ({ assert }) => {
-    const urls = [app.url, otherUrl]
-    const devices = await Promise.all(
-      Array.from({ length: 20 }, (_, index) => signedIn(urls[index % 2], 'two-processes'))
-    )
-    const ids = devices.map((device) => device.id).sort()
-    const listed = await app.manager.sessions().tagged('two-processes')
-    assert.deepEqual(listed.map((session) => session.id).sort(), ids)
-    assert.deepEqual(await indexed(app, 'two-processes'), ids)
-
-    const current = devices[0]
-    const ended = await app.manager.sessions().destroyTagged('two-processes', {
-      except: current.id,
-    })
-    assert.equal(ended, 19)
-    const other = new Browser(otherUrl)
-    other.cookies = devices[1].browser.cookies
-    assert.deepEqual((await other.get('/all')).json.values, {})
-    assert.deepEqual(await indexed(app, 'two-processes'), [current.id])
-  }).timeout(60000)
-
-  test('one session tagged and written by both processes at once', async ({ assert }) => {
-    const browser = new Browser(app.url)
-    await browser.post('/put', { hits: 0 })
-    const id = (await browser.get('/all')).json.id
-    const responses = await Promise.all(
-      Array.from({ length: 40 }, (_, index) => {
-        const client = new Browser(index % 2 ? otherUrl : app.url)
-        client.cookies = new Map(browser.cookies)
-        return client.get(`/tag/${index % 4 < 2 ? 'first' : 'second'}?count=1`)
-      })
-    )
-    assert.deepEqual(failures(responses), [])
-    assert.deepEqual((await browser.get('/get/hits')).json, { value: 40 })
-    const owners = [
-      ...(await app.manager.sessions().tagged('first')),
-      ...(await app.manager.sessions().tagged('second')),
-    ]
-    assert.deepEqual(
-      owners.map((session) => session.id),
-      [id]
-    )
-  }).timeout(60000)
+  twoProcessTaggingCases({ app: () => app, otherUrl: () => child.url, indexed })
 })
 
 const HELPER_DRIVERS: Record<string, [Record<string, any>, AppOptions]> = {

@@ -7,7 +7,7 @@
 
 import { join } from 'path'
 import { promises as fs } from 'fs'
-import { test } from '@japa/runner'
+import { Group, test } from '@japa/runner'
 import { Encryption } from '@adonisjs/core/build/standalone'
 import { APP_KEY, SESSION_DEFAULTS, TestApp, setupApp, tmpPath } from './helpers/app'
 import { Browser } from './helpers/browser'
@@ -15,7 +15,7 @@ import { defineSessionRoutes } from './helpers/routes'
 import { DriverCall, recordDriverCalls } from './helpers/recording'
 import { redisClient, redisConnections } from './helpers/redis'
 import { TestDatabase } from './helpers/database'
-import { SocketServer, attachSocketServer, connect, refusedWith } from './helpers/sockets'
+import { SocketServer, connect, listenWithSockets, refusedWith } from './helpers/sockets'
 import { MemoryDriver } from '../src/Drivers/Memory'
 
 const READONLY = 'E_RUNTIME_EXCEPTION: Session store is in readonly mode and cannot be mutated'
@@ -47,13 +47,7 @@ let migrated: Promise<void> | null = null
  * The first database app creates the table
  */
 async function databaseApp() {
-  migrated =
-    migrated ||
-    database.open().then(async () => {
-      const first = await database.app()
-      await database.migrate(first)
-      await first.close()
-    })
+  migrated = migrated || database.openMigrated()
   await migrated
   return database.app()
 }
@@ -142,21 +136,25 @@ function tamper(value: string) {
   return `${value.slice(0, -1)}${last === 'A' ? 'B' : 'A'}`
 }
 
+/**
+ * Each test of the group gets a new app from `setup`, with the session
+ * routes and a socket server, closed after it
+ */
+function eachSocketApp(group: Group, setup: () => Promise<TestApp>) {
+  const served = {} as { app: TestApp; sockets: SocketServer }
+  group.each.setup(async () => {
+    served.app = await setup()
+    defineSessionRoutes(served.app.Route)
+    const { sockets, close } = await listenWithSockets(served.app)
+    served.sockets = sockets
+    return close
+  })
+  return served
+}
+
 for (const [driver, harness] of Object.entries(harnesses)) {
   test.group(`Session.readonly over WebSocket: ${driver} driver`, (group) => {
-    let app: TestApp
-    let sockets: SocketServer
-
-    group.each.setup(async () => {
-      app = await harness.setup()
-      defineSessionRoutes(app.Route)
-      await app.listen()
-      sockets = attachSocketServer(app)
-      return async () => {
-        sockets.close()
-        await app.close()
-      }
-    })
+    const served = eachSocketApp(group, harness.setup)
 
     if (driver === 'redis') {
       group.teardown(() => redis.quit().then(() => {}))
@@ -166,8 +164,8 @@ for (const [driver, harness] of Object.entries(harnesses)) {
     }
 
     test('the session values and flash messages reach the socket', async ({ assert }) => {
-      const { browser, id } = await signedInBrowser(app)
-      const client = await connect(app.url, '/socket', browser.cookieHeader())
+      const { browser, id } = await signedInBrowser(served.app)
+      const client = await connect(served.app.url, '/socket', browser.cookieHeader())
       client.ws.close()
 
       assert.deepEqual(client.first, {
@@ -181,17 +179,17 @@ for (const [driver, harness] of Object.entries(harnesses)) {
     test('a connection writes nothing, leaves the expiry alone and sends no cookie', async ({
       assert,
     }) => {
-      const { browser, id } = await signedInBrowser(app)
-      await harness.age?.(app, id)
-      const before = await harness.state(app, id, browser)
+      const { browser, id } = await signedInBrowser(served.app)
+      await harness.age?.(served.app, id)
+      const before = await harness.state(served.app, id, browser)
       const calls: DriverCall[] = []
-      recordDriverCalls(app.manager, calls)
+      recordDriverCalls(served.app.manager, calls)
 
-      const client = await connect(app.url, '/socket', browser.cookieHeader())
+      const client = await connect(served.app.url, '/socket', browser.cookieHeader())
       await client.read()
       client.ws.close()
 
-      assert.deepEqual(await harness.state(app, id, browser), before)
+      assert.deepEqual(await harness.state(served.app, id, browser), before)
       assert.isUndefined(client.headers['set-cookie'])
       const method = driver === 'redis' || driver === 'database' ? 'peek' : 'read'
       assert.deepEqual(calls, [
@@ -204,19 +202,19 @@ for (const [driver, harness] of Object.entries(harnesses)) {
        */
       if (harness.age) {
         await browser.get('/noop')
-        assert.notDeepEqual(await harness.state(app, id, browser), before)
+        assert.notDeepEqual(await harness.state(served.app, id, browser), before)
       }
     })
 
     test('a connection consumes no flash message', async ({ assert }) => {
-      const { browser } = await signedInBrowser(app)
-      const client = await connect(app.url, '/socket', browser.cookieHeader())
+      const { browser } = await signedInBrowser(served.app)
+      const client = await connect(served.app.url, '/socket', browser.cookieHeader())
       assert.deepEqual((await client.read()).flash, { notice: 'saved' })
       client.ws.close()
 
       const response = await browser.get('/flash-messages')
       assert.deepEqual(response.json.all, { notice: 'saved' })
-      const after = await connect(app.url, '/socket', browser.cookieHeader())
+      const after = await connect(served.app.url, '/socket', browser.cookieHeader())
       after.ws.close()
       assert.deepEqual(after.first.flash, {})
     })
@@ -224,8 +222,8 @@ for (const [driver, harness] of Object.entries(harnesses)) {
     test('a change made over HTTP after the socket connected is seen by the next read', async ({
       assert,
     }) => {
-      const { browser } = await signedInBrowser(app)
-      const client = await connect(app.url, '/socket', browser.cookieHeader())
+      const { browser } = await signedInBrowser(served.app)
+      const client = await connect(served.app.url, '/socket', browser.cookieHeader())
       await browser.post('/put', { cart: 4 })
       const reread = await client.read()
       client.ws.close()
@@ -236,7 +234,7 @@ for (const [driver, harness] of Object.entries(harnesses)) {
          * new connection carries the new ones
          */
         assert.equal(reread.values.cart, 3)
-        const next = await connect(app.url, '/socket', browser.cookieHeader())
+        const next = await connect(served.app.url, '/socket', browser.cookieHeader())
         next.ws.close()
         assert.equal(next.first.values.cart, 4)
       } else {
@@ -245,9 +243,9 @@ for (const [driver, harness] of Object.entries(harnesses)) {
     })
 
     test('a tampered id cookie gets an empty fresh session', async ({ assert }) => {
-      const { browser, id } = await signedInBrowser(app)
+      const { browser, id } = await signedInBrowser(served.app)
       browser.cookies.set('adonis-session', tamper(browser.cookies.get('adonis-session')!))
-      const client = await connect(app.url, '/socket', browser.cookieHeader())
+      const client = await connect(served.app.url, '/socket', browser.cookieHeader())
       client.ws.close()
 
       assert.isTrue(client.first.fresh)
@@ -257,9 +255,9 @@ for (const [driver, harness] of Object.entries(harnesses)) {
     })
 
     test('an expired session reads as empty', async ({ assert }) => {
-      const { browser, id } = await signedInBrowser(app)
-      await harness.expire(app, id, browser)
-      const client = await connect(app.url, '/socket', browser.cookieHeader())
+      const { browser, id } = await signedInBrowser(served.app)
+      await harness.expire(served.app, id, browser)
+      const client = await connect(served.app.url, '/socket', browser.cookieHeader())
       client.ws.close()
 
       assert.equal(client.first.id, id)
@@ -268,12 +266,12 @@ for (const [driver, harness] of Object.entries(harnesses)) {
     })
 
     test('an upgrade is refused without a user and accepted with one', async ({ assert }) => {
-      const browser = new Browser(app.url)
+      const browser = new Browser(served.app.url)
       await browser.post('/put', { cart: 1 })
-      assert.equal(await refusedWith(app.url, '/private', browser.cookieHeader()), 401)
+      assert.equal(await refusedWith(served.app.url, '/private', browser.cookieHeader()), 401)
 
       await browser.post('/put', { auth_web: 42 })
-      const client = await connect(app.url, '/private', browser.cookieHeader())
+      const client = await connect(served.app.url, '/private', browser.cookieHeader())
       client.ws.close()
       assert.equal(client.first.values.auth_web, 42)
     })
@@ -281,36 +279,24 @@ for (const [driver, harness] of Object.entries(harnesses)) {
 }
 
 test.group('Session.readonly: the cookie driver data cookie', (group) => {
-  let app: TestApp
-  let sockets: SocketServer
-
-  group.each.setup(async () => {
-    app = await harnesses.cookie.setup()
-    defineSessionRoutes(app.Route)
-    await app.listen()
-    sockets = attachSocketServer(app)
-    return async () => {
-      sockets.close()
-      await app.close()
-    }
-  })
+  const served = eachSocketApp(group, harnesses.cookie.setup)
 
   test('a tampered data cookie gets an empty session under the same id', async ({ assert }) => {
-    const { browser, id } = await signedInBrowser(app)
+    const { browser, id } = await signedInBrowser(served.app)
     browser.cookies.set(id, tamper(browser.cookies.get(id)!))
-    const client = await connect(app.url, '/socket', browser.cookieHeader())
+    const client = await connect(served.app.url, '/socket', browser.cookieHeader())
     client.ws.close()
 
     assert.deepEqual(client.first, { id, fresh: false, values: {}, flash: {} })
   })
 
   test('the data cookie of another session is not read', async ({ assert }) => {
-    const first = await signedInBrowser(app)
-    const other = new Browser(app.url)
+    const first = await signedInBrowser(served.app)
+    const other = new Browser(served.app.url)
     await other.post('/put', { cart: 9 })
-    const otherId = app.manager.cookies.unsignValue(other.cookies.get('adonis-session'))!
+    const otherId = served.app.manager.cookies.unsignValue(other.cookies.get('adonis-session'))!
     first.browser.cookies.set(first.id, other.cookies.get(otherId)!)
-    const client = await connect(app.url, '/socket', first.browser.cookieHeader())
+    const client = await connect(served.app.url, '/socket', first.browser.cookieHeader())
     client.ws.close()
 
     assert.deepEqual(client.first.values, {})
@@ -318,25 +304,13 @@ test.group('Session.readonly: the cookie driver data cookie', (group) => {
 })
 
 test.group('Session.readonly: the session object', (group) => {
-  let app: TestApp
-  let sockets: SocketServer
-
-  group.each.setup(async () => {
-    app = await harnesses.memory.setup()
-    defineSessionRoutes(app.Route)
-    await app.listen()
-    sockets = attachSocketServer(app)
-    return async () => {
-      sockets.close()
-      await app.close()
-    }
-  })
+  const served = eachSocketApp(group, harnesses.memory.setup)
 
   test('every mutation raises the readonly error', async ({ assert }) => {
-    const { browser } = await signedInBrowser(app)
-    const client = await connect(app.url, '/socket', browser.cookieHeader())
+    const { browser } = await signedInBrowser(served.app)
+    const client = await connect(served.app.url, '/socket', browser.cookieHeader())
     client.ws.close()
-    const session: any = sockets.sessions[0]
+    const session: any = served.sockets.sessions[0]
 
     assert.isTrue(session.readonly)
     assert.isTrue(session.initiated)
@@ -369,10 +343,10 @@ test.group('Session.readonly: the session object', (group) => {
   })
 
   test('editing a value handed out changes nothing stored', async ({ assert }) => {
-    const { browser, id } = await signedInBrowser(app)
-    const client = await connect(app.url, '/socket', browser.cookieHeader())
+    const { browser, id } = await signedInBrowser(served.app)
+    const client = await connect(served.app.url, '/socket', browser.cookieHeader())
     client.ws.close()
-    sockets.sessions[0].get('user').name = 'changed'
+    served.sockets.sessions[0].get('user').name = 'changed'
 
     assert.equal(JSON.parse(MemoryDriver.sessions.get(id)!.json).user.name, 'virk')
   })
@@ -395,24 +369,24 @@ test.group('Session.readonly: the session object', (group) => {
       ';;;=;=;adonis-session',
     ]
     const calls: DriverCall[] = []
-    recordDriverCalls(app.manager, calls)
+    recordDriverCalls(served.app.manager, calls)
     for (const header of headers) {
-      const client = await connect(app.url, '/socket', header)
+      const client = await connect(served.app.url, '/socket', header)
       client.ws.close()
       assert.isTrue(client.first.fresh, header)
       assert.deepEqual(client.first.values, {}, header)
     }
     assert.deepEqual(calls, [])
-    assert.deepEqual(sockets.errors, [])
+    assert.deepEqual(served.sockets.errors, [])
 
-    const { browser } = await signedInBrowser(app)
-    const client = await connect(app.url, '/socket', browser.cookieHeader())
+    const { browser } = await signedInBrowser(served.app)
+    const client = await connect(served.app.url, '/socket', browser.cookieHeader())
     client.ws.close()
     assert.equal(client.first.values.cart, 3)
   })
 
   test('a request without cookies gets an empty fresh session', async ({ assert }) => {
-    const client = await connect(app.url, '/socket', '')
+    const client = await connect(served.app.url, '/socket', '')
     client.ws.close()
     assert.isTrue(client.first.fresh)
     assert.match(client.first.id, /^[A-Za-z0-9_-]{32}$/)
@@ -424,7 +398,7 @@ test.group('Session.readonly: the session object', (group) => {
   }) => {
     for (const value of [undefined, null, 'req', {}]) {
       await assert.rejects(
-        () => app.manager.readonly(value as any),
+        () => served.app.manager.readonly(value as any),
         'E_RUNTIME_EXCEPTION: Session.readonly() expects the request of an "upgrade" event (an http.IncomingMessage), or socket.request with socket.io'
       )
     }
@@ -459,12 +433,8 @@ test('Session.readonly: an extension driver gets an HTTP context of the upgrade 
     }
   )
   defineSessionRoutes(app.Route)
-  await app.listen()
-  const sockets = attachSocketServer(app)
-  cleanup(async () => {
-    sockets.close()
-    await app.close()
-  })
+  const { sockets, close } = await listenWithSockets(app)
+  cleanup(close)
 
   const browser = new Browser(app.url)
   await browser.post('/put', { cart: 2 })
@@ -484,12 +454,8 @@ test('Session.readonly: an extension driver gets an HTTP context of the upgrade 
 
 test('Session.readonly: sessions disabled read no store', async ({ assert, cleanup }) => {
   const app = await setupApp({ ...SESSION_DEFAULTS, enabled: false, driver: 'memory' })
-  await app.listen()
-  const sockets = attachSocketServer(app)
-  cleanup(async () => {
-    sockets.close()
-    await app.close()
-  })
+  const { sockets, close } = await listenWithSockets(app)
+  cleanup(close)
   const signed = app.manager.cookies.signSessionId('a'.repeat(32))
   MemoryDriver.sessions.set('a'.repeat(32), { json: '{"cart":1}', expiresAt: Date.now() + MINUTE })
   const calls: DriverCall[] = []
@@ -515,12 +481,8 @@ test('Session.readonly: Redis refusing connections rejects with E_SESSION_STORE_
     }
   )
   defineSessionRoutes(app.Route)
-  await app.listen()
-  const sockets = attachSocketServer(app)
-  cleanup(async () => {
-    sockets.close()
-    await app.close()
-  })
+  const { sockets, close } = await listenWithSockets(app)
+  cleanup(close)
   const cookie = `adonis-session=${encodeURIComponent(
     app.manager.cookies.signSessionId('b'.repeat(32))
   )}`

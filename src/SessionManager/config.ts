@@ -190,34 +190,42 @@ function priority(value: unknown): 'low' | 'medium' | 'high' {
   return name as 'low' | 'medium' | 'high'
 }
 
-function duration(key: string, value: unknown): number {
-  let ms: number | undefined
+/**
+ * A positive amount given as a number or as text `parse` reads; the same
+ * check for durations and sizes, so that both refuse the same inputs
+ */
+function positiveAmount(
+  key: string,
+  value: unknown,
+  parse: (text: string) => number,
+  expected: string
+): number {
+  let amount: number | undefined
   try {
-    ms = typeof value === 'number' ? value : string.toMs(value as string)
+    amount = typeof value === 'number' ? value : parse(value as string)
   } catch {}
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
-    throw InvalidSessionConfigException.invalid(
-      key,
-      `expected a duration like '2h' or '2 days', or a number of milliseconds, got ${JSON.stringify(
-        value
-      )}`
-    )
+  if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0) {
+    throw InvalidSessionConfigException.invalid(key, `${expected}, got ${JSON.stringify(value)}`)
   }
-  return ms
+  return amount
+}
+
+function duration(key: string, value: unknown): number {
+  return positiveAmount(
+    key,
+    value,
+    (text) => string.toMs(text),
+    "expected a duration like '2h' or '2 days', or a number of milliseconds"
+  )
 }
 
 function bytes(key: string, value: unknown): number {
-  let size: number | undefined
-  try {
-    size = typeof value === 'number' ? value : string.toBytes(value as string)
-  } catch {}
-  if (typeof size !== 'number' || !Number.isFinite(size) || size <= 0) {
-    throw InvalidSessionConfigException.invalid(
-      key,
-      `expected a size like '4kb' or '1mb', or a number of bytes, got ${JSON.stringify(value)}`
-    )
-  }
-  return size
+  return positiveAmount(
+    key,
+    value,
+    (text) => string.toBytes(text),
+    "expected a size like '4kb' or '1mb', or a number of bytes"
+  )
 }
 
 function ratio(key: string, value: unknown): number {

@@ -135,6 +135,23 @@ export class TestDatabase {
   }
 
   /**
+   * Connect and create the table with a first app, closed again: the
+   * groups' own apps then start on a table that is already there
+   */
+  public async openMigrated() {
+    await this.open()
+    const first = await this.app()
+    try {
+      await this.migrate(first)
+    } finally {
+      /**
+       * After a failed migration too, so that no connection pool is left open
+       */
+      await first.close()
+    }
+  }
+
+  /**
    * `config/database.js` of a test app using this database
    */
   public databaseConfig(extra: Record<string, any> = {}, name = 'primary', script = '') {

@@ -36,3 +36,17 @@ export function redisApp(options: AppOptions = {}) {
     { ...options, providers: ['@adonisjs/redis'], redis: redisConnections }
   )
 }
+
+/**
+ * A test app on the redis driver whose `local` connection goes to `port` on
+ * this host: the specs that run a Redis server (or a proxy) of their own
+ */
+export function redisAppOn(port: number, session: Record<string, any> = {}) {
+  return setupApp(
+    { ...SESSION_DEFAULTS, driver: 'redis', redisConnection: 'local', ...session },
+    {
+      providers: ['@adonisjs/redis'],
+      redis: { local: { host: '127.0.0.1', port, db: REDIS_DB, password: '' } },
+    }
+  )
+}

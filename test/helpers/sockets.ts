@@ -91,6 +91,22 @@ export function attachSocketServer(app: TestApp): SocketServer {
   return result
 }
 
+/**
+ * Start `app` listening with a socket server on it; `close` ends the
+ * connections first, since an open one would keep the HTTP server up
+ */
+export async function listenWithSockets(app: TestApp) {
+  await app.listen()
+  const sockets = attachSocketServer(app)
+  return {
+    sockets,
+    async close() {
+      sockets.close()
+      await app.close()
+    },
+  }
+}
+
 export type SocketClient = {
   ws: WebSocket
   /**

@@ -3,7 +3,7 @@
  *
  * The session tag cases, the same for every server-side driver: tag, list,
  * destroy one, destroy all but the current one, concurrency, regenerate,
- * expiry, through real HTTP round trips
+ * expiry, and the same across two processes, through real HTTP round trips
  */
 
 import { test } from '@japa/runner'
@@ -204,4 +204,82 @@ export function taggingCases(harness: TaggingHarness) {
     const [written] = await sessions().tagged(user)
     assert.isAbove(written.lastActiveAt.getTime(), before.lastActiveAt.getTime())
   })
+}
+
+export type TwoProcessHarness = {
+  /**
+   * The app of this process (its routes include defineSessionRoutes)
+   */
+  app(): TestApp
+  /**
+   * Where the second process, on the same store, listens
+   */
+  otherUrl(): string
+  /**
+   * The ids the driver's index holds for a user
+   */
+  indexed(app: TestApp, userId: string): Promise<string[]>
+  /**
+   * The user id the store keeps beside the payload (the database driver's
+   * user_id column), for drivers that keep one
+   */
+  storedUserId?(sessionId: string): Promise<string | null>
+}
+
+/**
+ * The tag cases of two processes on one store, the same for every
+ * server-side driver that can be shared by processes
+ */
+export function twoProcessTaggingCases(harness: TwoProcessHarness) {
+  const sessions = () => harness.app().manager.sessions()
+
+  /**
+   * A browser with the cookies of `browser`, sending to `url`
+   */
+  function sendingTo(browser: Browser, url: string) {
+    const client = browser.clone()
+    client.baseUrl = url
+    return client
+  }
+
+  test('sessions tagged at once from both processes are all listed and in the index', async ({
+    assert,
+  }) => {
+    const urls = [harness.app().url, harness.otherUrl()]
+    const devices = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => signedIn(urls[index % 2], 'two-processes'))
+    )
+    const ids = devices.map((device) => device.id).sort()
+    const listed = await sessions().tagged('two-processes')
+    assert.deepEqual(listed.map((session) => session.id).sort(), ids)
+    assert.deepEqual(await harness.indexed(harness.app(), 'two-processes'), ids)
+
+    const ended = await sessions().destroyTagged('two-processes', { except: devices[0].id })
+    assert.equal(ended, 19)
+    const other = sendingTo(devices[1].browser, harness.otherUrl())
+    assert.deepEqual((await other.get('/all')).json.values, {})
+    assert.deepEqual(await harness.indexed(harness.app(), 'two-processes'), [devices[0].id])
+  }).timeout(60000)
+
+  test('one session tagged and written by both processes at once', async ({ assert }) => {
+    const browser = new Browser(harness.app().url)
+    await browser.post('/put', { hits: 0 })
+    const id = (await browser.get('/all')).json.id
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => {
+        const client = sendingTo(browser, index % 2 ? harness.otherUrl() : harness.app().url)
+        return client.get(`/tag/${index % 4 < 2 ? 'first' : 'second'}?count=1`)
+      })
+    )
+    assert.deepEqual(failures(responses), [])
+    assert.deepEqual((await browser.get('/get/hits')).json, { value: 40 })
+    const owners = [...(await sessions().tagged('first')), ...(await sessions().tagged('second'))]
+    assert.deepEqual(
+      owners.map((session) => session.id),
+      [id]
+    )
+    if (harness.storedUserId) {
+      assert.equal(await harness.storedUserId(id), owners[0].userId)
+    }
+  }).timeout(60000)
 }
