@@ -6,8 +6,9 @@
 #      and in example/extension-app on the docs' Session.extend('memory')
 #      driver (same node_modules, a free port)
 #   2. browser tests: headless Debian chromium (playwright-core) against the
-#      app served with the cookie and file drivers, and redis when Redis
-#      answers at REDIS_HOST:REDIS_PORT (127.0.0.1:6379 by default)
+#      app served with the cookie, file and database (SQLite, as `npm start`
+#      serves it) drivers, and redis when Redis answers at REDIS_HOST:REDIS_PORT
+#      (127.0.0.1:6379 by default)
 #   3. `node ace configure @adonisjs/session` in throwaway apps
 #
 # Ends with "example: N passed, N failed" and exits non-zero on any failure.
@@ -70,6 +71,7 @@ JAPA_APP="$EXAMPLE/extension-app" run_japa "extension-app functional (the docs' 
   env PORT="$(node "$EXAMPLE/scripts/free-port.js")" node ace test functional
 run_japa "browser, cookie driver" env E2E_SESSION_DRIVER=cookie node ace test browser
 run_japa "browser, file driver" env E2E_SESSION_DRIVER=file node ace test browser
+run_japa "browser, database driver (SQLite)" env E2E_SESSION_DRIVER=database node ace test browser
 if node "$EXAMPLE/scripts/wait-for-port.js" "$REDIS_HOST" "$REDIS_PORT" 1000; then
   run_japa "browser, redis driver" env E2E_SESSION_DRIVER=redis node ace test browser
 else

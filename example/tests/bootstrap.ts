@@ -6,7 +6,7 @@
  *   seed and inspect the session.
  * - "browser" drives Debian's chromium through playwright-core against a
  *   separate server process that uses a real driver (cookie by default,
- *   E2E_SESSION_DRIVER=file|redis to switch), or E2E_BASE_URL if given.
+ *   E2E_SESSION_DRIVER=file|redis|database to switch), or E2E_BASE_URL if given.
  */
 
 import type { Config } from '@japa/runner'
@@ -32,7 +32,11 @@ export const configureSuite: Required<Config>['configureSuite'] = (suite) => {
   if (suite.name === 'browser') {
     suite.setup(async () => {
       const stopServer = await startAppServer()
-      await startBrowser()
+      // A browser that fails to start must not leave the server running
+      await startBrowser().catch(async (error) => {
+        await stopServer()
+        throw error
+      })
       return async () => {
         await stopBrowser()
         await stopServer()

@@ -1,6 +1,8 @@
-import { spawn, ChildProcess } from 'child_process'
+import { spawn, spawnSync, ChildProcess } from 'child_process'
+import { mkdirSync } from 'fs'
 import { join } from 'path'
 import http from 'http'
+import net from 'net'
 
 /**
  * Base URL of the app under test in the browser suite
@@ -28,6 +30,13 @@ export async function startAppServer(): Promise<() => Promise<void>> {
   }
 
   baseUrl = `http://127.0.0.1:${PORT}`
+  // Another server there would answer in place of the one under test
+  if (await listening(PORT)) {
+    throw new Error(`127.0.0.1:${PORT} is already in use: stop what listens there or set E2E_PORT`)
+  }
+  if (e2eDriver === 'database') {
+    createSessionsTable()
+  }
   const child = spawn(process.execPath, ['-r', '@adonisjs/assembler/build/register', 'server.ts'], {
     cwd: APP_ROOT,
     env: serverEnv(),
@@ -36,6 +45,22 @@ export async function startAppServer(): Promise<() => Promise<void>> {
 
   await waitUntilReady(baseUrl, child)
   return () => stopProcess(child)
+}
+
+/**
+ * The database driver's table in the app's SQLite file (tmp/db.sqlite3),
+ * made the way `npm start` makes it: `node ace migration:run`
+ */
+function createSessionsTable() {
+  mkdirSync(join(APP_ROOT, 'tmp'), { recursive: true })
+  const migration = spawnSync(process.execPath, ['ace', 'migration:run', '--force'], {
+    cwd: APP_ROOT,
+    env: serverEnv(),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  if (migration.status !== 0) {
+    throw new Error(`node ace migration:run exited with ${migration.status ?? migration.signal}`)
+  }
 }
 
 /**
@@ -78,6 +103,20 @@ async function waitUntilReady(url: string, child: ChildProcess | null) {
   }
   child?.kill('SIGKILL')
   throw new Error(`App server at ${url} was not ready within ${READY_TIMEOUT_MS / 1000}s`)
+}
+
+/**
+ * Resolves true when something accepts connections on the port
+ */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
 }
 
 /**
