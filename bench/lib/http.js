@@ -11,20 +11,27 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
  * and the `name=value` pairs of every Set-Cookie header.
  */
 function get(port, path, cookie, timeoutMs = 5000) {
-  return getOnce(port, path, cookie, timeoutMs).catch((error) => {
+  const fresh = path === '/write'
+  return getOnce(port, path, cookie, timeoutMs, fresh).catch((error) => {
     // A kept-alive socket the server closed at its keep-alive timeout just as
-    // the request went out: the request never reached the app, so send it again
+    // the request went out; only reads are sent again, since a write may have
+    // reached the app
     if (error.reusedSocket && (error.code === 'ECONNRESET' || error.message === 'socket hang up')) {
-      return getOnce(port, path, cookie, timeoutMs)
+      return getOnce(port, path, cookie, timeoutMs, fresh)
     }
     throw error
   })
 }
 
-function getOnce(port, path, cookie, timeoutMs) {
+/**
+ * `fresh`: on a connection of its own, which no keep-alive timeout can close
+ * under it (for `/write`, which is not sent twice)
+ */
+function getOnce(port, path, cookie, timeoutMs, fresh) {
   return new Promise((resolve, reject) => {
     const headers = cookie ? { cookie } : {}
-    const req = http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+    const options = { host: '127.0.0.1', port, path, headers, agent: fresh ? false : agent }
+    const req = http.get(options, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk) => (body += chunk))

@@ -298,8 +298,10 @@ function header(settings, meta) {
       '- **Not the default run** (short or partial settings): for checks, not conclusions.'
     )
   }
-  if (!settings.varyCookie) {
-    lines.push('- `varyCookie: false` (BENCH_VARY_COOKIE=0): every option new since 6.4 is off.')
+  if (settings.varyCookie === false) {
+    lines.push(
+      '- `varyCookie: false` (BENCH_VARY_COOKIE=0): the one new option that changes responses is off.'
+    )
   }
   if (settings.base) {
     lines.push(

@@ -21,7 +21,7 @@ module.exports = {
   },
   redisConnection: 'session',
   database: { connection: 'session', table: process.env.SESSION_TABLE || 'bench_sessions' },
-  // BENCH_VARY_COOKIE=0 turns off the one new option that is on by default,
-  // for runs with every feature off; 6.4 and older builds ignore the key
+  // BENCH_VARY_COOKIE=0 turns off varyCookie, the one new option on by default
+  // that changes responses; 6.4 and older builds ignore the key
   ...(process.env.BENCH_VARY_COOKIE === '0' ? { varyCookie: false } : {}),
 }

@@ -20,7 +20,8 @@ const ENCRYPTED_FIELD = 'encrypted'
  * and with `encrypt` the payload encrypted with the app key. Encrypted and
  * plain payloads are both read whatever `encrypt` says, so switching it on
  * (or off) logs nobody out: a plain payload is stored encrypted at its
- * next write. One codec per driver instance, that is per request.
+ * next write. Without `maxLifetime` one codec serves every request of an
+ * app (its lifetime then keeps no state), else one per request.
  */
 export class PayloadCodec {
   constructor(

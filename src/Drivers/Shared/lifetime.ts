@@ -7,7 +7,8 @@
  * session was created, whether the copy read was past its lifetime, and
  * the creation time to store with the values. The creation time is kept
  * beside the values (a payload field, the data cookie's envelope), so
- * `regenerate()` keeps it and no request activity moves it.
+ * `regenerate()` keeps it and no request activity moves it. Without
+ * `maxLifetime` it keeps no state, and one instance serves every request.
  */
 export class SessionLifetime {
   /**
@@ -68,6 +69,10 @@ export class SessionLifetime {
    * The session starts again: the next write stamps a new creation time
    */
   public restart() {
+    // Without a lifetime nothing is kept: one instance serves every request
+    if (this.maxLifetimeMs === null) {
+      return
+    }
     this.createdAt = null
   }
 }
