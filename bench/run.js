@@ -11,7 +11,7 @@ const os = require('os')
 
 const { readSettings, isDefaultRun } = require('./lib/settings')
 const { startServer, stopServer, stopAll, stopChild } = require('./lib/server')
-const { requestsReceived, serverCounters, resetTable } = require('./lib/server')
+const { requestsReceived, serverCounters, resetTable, dropTable } = require('./lib/server')
 const { runWrk, runClosedLoop } = require('./lib/load')
 const { establish, readAll, checkIntact, appliedIncrements } = require('./lib/sessions')
 const probes = require('./lib/probes')
@@ -295,6 +295,22 @@ async function runGroup({ servers, driver, route, rep, settings, results }) {
 }
 
 /**
+ * Servers on the database driver that still have their session table
+ */
+const withTable = new Set()
+
+/**
+ * Stops a variant's server; on the database driver it first drops the session
+ * table the server created, so no run leaves a table behind in the database
+ */
+async function stopVariant(server) {
+  if (withTable.delete(server)) {
+    await dropTable(server).catch((error) => log(error.message))
+  }
+  await stopServer(server)
+}
+
+/**
  * One repetition. The floor server lives for the whole repetition; the two
  * variants are started per driver, side by side, and idle while another runs.
  */
@@ -307,15 +323,18 @@ async function runRep(rep, settings, meta, results) {
     for (const driver of settings.drivers) {
       for (const pkg of variantsOf(driver)) {
         servers[pkg] = await startServer(serverOptions(pkg, driver, settings, meta))
+        if (driver === 'database') {
+          withTable.add(servers[pkg])
+        }
       }
       for (const route of settings.routes) {
         await runGroup({ servers, driver, route, rep, settings, results })
       }
-      await Promise.all(variantsOf(driver).map((pkg) => stopServer(servers[pkg])))
+      await Promise.all(variantsOf(driver).map((pkg) => stopVariant(servers[pkg])))
       delete servers.original
     }
   } finally {
-    await Promise.all(Object.values(servers).map((server) => stopServer(server)))
+    await Promise.all(Object.values(servers).map((server) => stopVariant(server)))
   }
 }
 
@@ -494,6 +513,7 @@ function render(runFile) {
 
 async function abort(error) {
   log(`aborting: ${error.stack || error.message}`)
+  await Promise.all([...withTable].map((server) => dropTable(server).catch(() => {})))
   await stopAll()
   process.exit(1)
 }

@@ -11,6 +11,9 @@ import { TestApp, setupApp, SESSION_DEFAULTS } from './helpers/app'
 import { Browser, errorMessage, failures } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { SessionPayloadTooLargeException } from '../src/errors'
+import { generateSessionId } from '../src/SessionId'
+import { encodePayload } from '../src/Drivers/Shared/payload'
+import type { DatabaseDriver } from '../src/Drivers/Database'
 
 const DIALECTS: DialectName[] = ['pg', 'mysql', 'sqlite']
 const JSON_HEADERS = { accept: 'application/json' }
@@ -132,6 +135,37 @@ for (const dialect of DIALECTS) {
       assert.isAbove(Number(row.expires_at), Date.now() + 7000_000)
     })
 
+    test('the reads of one turn share one statement; each gets its own row, an expired one none', async ({
+      assert,
+    }) => {
+      const testApp = await start()
+      const ids: string[] = []
+      for (const user of ['virk', 'romain', 'julien']) {
+        const browser = new Browser(testApp.url)
+        await browser.post('/put', { user })
+        ids.push((await browser.get('/all')).json.id)
+      }
+      await database.expire(ids[2])
+      const runtime = (testApp.manager as any).database.runtime
+      runtime.clockOffset = null
+
+      const recording = recordStatements(testApp, dialect)
+      const asked = [ids[0], ids[1], ids[0], ids[2], generateSessionId()]
+      const drivers = asked.map(() => testApp.manager.createDriver() as DatabaseDriver)
+      const reads = await Promise.all(asked.map((id, index) => drivers[index].read(id)))
+      recording.stop()
+
+      assert.lengthOf(recording.statements, 1)
+      assert.match(recording.statements[0], /^select id, payload.* where id (= any\(|in \()/)
+      assert.deepEqual(reads, [{ user: 'virk' }, { user: 'romain' }, { user: 'virk' }, null, null])
+      assert.notStrictEqual(reads[0], reads[2], 'each request gets values of its own')
+      assert.isTrue(Number.isFinite(runtime.clockOffset), 'the batch measured the database clock')
+
+      await drivers[2].write(ids[0], { user: 'virk', second: true })
+      assert.deepEqual(await database.peek(ids[0]), { user: 'virk', second: true })
+      await database.knex(database.table).whereIn('id', ids).delete()
+    })
+
     test('the sweep deletes 10,000 expired rows in batches while requests succeed', async ({
       assert,
     }) => {
@@ -165,6 +199,58 @@ for (const dialect of DIALECTS) {
     }).timeout(60000)
   })
 }
+
+test.group('database driver: a case-insensitive id column (MariaDB)', (group) => {
+  const database = new TestDatabase('mysql')
+  const table = `${database.table}_ci`
+  let testApp: TestApp
+
+  group.setup(async () => {
+    await database.open()
+    await database.knex.schema.createTable(table, (columns) => {
+      columns.collate('utf8mb4_general_ci')
+      columns.string('id', 64).primary()
+      columns.text('payload', 'mediumtext').notNullable()
+      columns.bigInteger('version').notNullable().defaultTo(1)
+      columns.bigInteger('expires_at').notNullable()
+      columns.string('user_id', 64).nullable()
+    })
+    testApp = await listening(database.app({ database: { table } }))
+    return async () => {
+      await testApp.close()
+      await database.knex.schema.dropTableIfExists(table)
+      await database.close()
+    }
+  })
+
+  test('an id matching another row only by case is refused, read alone or in a batch', async ({
+    assert,
+  }) => {
+    const lower = generateSessionId()
+      .toLowerCase()
+      .replace(/[^a-z]/g, 'a')
+    const upper = lower.toUpperCase()
+    const other = generateSessionId()
+    await database.knex(table).insert({
+      id: lower,
+      payload: encodePayload(lower, { user: 'virk' }),
+      version: 1,
+      expires_at: Date.now() + 60_000,
+    })
+    const read = (id: string) =>
+      (testApp.manager.createDriver() as DatabaseDriver).read(id).catch((error) => error)
+
+    const alone = await read(upper)
+    assert.equal(alone.code, 'E_RUNTIME_EXCEPTION')
+    assert.match(alone.message, /compares case-insensitively/)
+
+    const [first, second, third] = await Promise.all([read(lower), read(upper), read(other)])
+    assert.deepEqual(first, { user: 'virk' })
+    assert.equal(second.code, 'E_RUNTIME_EXCEPTION')
+    assert.match(second.message, /compares case-insensitively/)
+    assert.isNull(third)
+  })
+})
 
 test.group('database driver: payload size', (group) => {
   const databases: TestDatabase[] = []

@@ -29,7 +29,8 @@ function describeResolution() {
  * can divide CPU time, Redis commands and SQL statements by what the server really
  * handled, not by what the load generator saw answered. Read over the IPC channel,
  * which adds no route and no work to the request path. With the database driver,
- * the harness also empties the session table through it between cells.
+ * the harness also empties the session table through it between cells, and drops
+ * it before stopping the server.
  */
 function answerHarness(server, database) {
   let received = 0
@@ -43,6 +44,12 @@ function answerHarness(server, database) {
       database.reset().then(
         () => process.send({ bench: 'reset-store', ok: true }),
         (error) => process.send({ bench: 'reset-store', error: error.message })
+      )
+    }
+    if (message === 'bench:drop-store' && database) {
+      database.drop().then(
+        () => process.send({ bench: 'drop-store', ok: true }),
+        (error) => process.send({ bench: 'drop-store', error: error.message })
       )
     }
   })

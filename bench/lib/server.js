@@ -129,6 +129,18 @@ function resetTable(server) {
   })
 }
 
+/**
+ * Drops the database driver's session table, through the server's own connection,
+ * so a run leaves nothing behind in the database
+ */
+function dropTable(server) {
+  return ask(server, 'bench:drop-store', 'drop-store').then((message) => {
+    if (message.error) {
+      throw new Error(`dropping the session table failed: ${message.error}`)
+    }
+  })
+}
+
 function ask(server, question, answer) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not answer ${question}`)), 5000)
@@ -181,4 +193,5 @@ module.exports = {
   requestsReceived,
   serverCounters,
   resetTable,
+  dropTable,
 }

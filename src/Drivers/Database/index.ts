@@ -54,7 +54,8 @@ type Base = { version: number | null; stored: StoredSession | null }
  * One row per session in a table of a Lucid connection, with the payload in
  * the format of the file and redis drivers (through the codec: creation
  * time, encryption at rest) and the user the session is tagged with in the
- * `user_id` column. A read is one SELECT; a write is a compare-and-set on
+ * `user_id` column. A read is one SELECT, shared with the other reads of
+ * the same turn of the event loop; a write is a compare-and-set on
  * the row's version (one UPDATE, or one INSERT for a new session) that
  * replays the request's changes onto the stored row when another request
  * wrote first.
@@ -80,7 +81,7 @@ export class DatabaseDriver implements ChangeAwareDriver, TaggingDriver {
     private logger?: LoggerContract,
     private codec: PayloadCodec = new PayloadCodec()
   ) {
-    this.table = new SessionTable(runtime)
+    this.table = SessionTable.of(runtime)
     this.tags = new DatabaseTagIndex(this.table)
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
   }

@@ -4,6 +4,7 @@
 
 import { SessionRuntimeException } from '../../errors'
 import { DatabaseRuntime } from './runtime'
+import { RawRow, RowReads } from './reads'
 
 /**
  * A session row as the driver sees it; `version` is null when there is none
@@ -25,8 +26,13 @@ type Texts = ReturnType<typeof textsFor>
 function textsFor(runtime: DatabaseRuntime) {
   const { table, dialect } = runtime
   const now = dialect.nowMs
+  const columns = `select id, payload, version, expires_at, ${now} as db_now from ${table}`
   return {
-    select: `select id, payload, version, expires_at, ${now} as db_now from ${table} where id = ?`,
+    select: `${columns} where id = ?`,
+    selectMany:
+      dialect.family === 'pg'
+        ? () => `${columns} where id = any(?)`
+        : (count: number) => `${columns} where id in (${new Array(count).fill('?').join(', ')})`,
     tagged: `select id from ${table} where user_id = ? and expires_at > ?`,
     insert: dialect.insert(table),
     replace: `update ${table} set payload = ?, version = ?, expires_at = ?, user_id = ? where id = ? and version = ? and ${now} < ?`,
@@ -34,6 +40,17 @@ function textsFor(runtime: DatabaseRuntime) {
     destroy: `delete from ${table} where id = ? and ${now} < ?`,
     touch: `update ${table} set expires_at = ? where id = ? and expires_at > ? and expires_at < ? and ${now} < ?`,
     sweep: dialect.sweep(table),
+  }
+}
+
+const TABLES = new WeakMap<DatabaseRuntime, SessionTable>()
+
+function rowOf(id: string, row: RawRow): Row {
+  return {
+    id,
+    version: Number(row.version),
+    expiresAt: Number(row.expires_at),
+    payload: row.payload,
   }
 }
 
@@ -51,21 +68,66 @@ export type RowContent = { payload: string; userId: string | null; expiresAt: nu
  */
 export class SessionTable {
   private sql: Texts | null = null
+  private batches: RowReads | null = null
 
-  constructor(private runtime: DatabaseRuntime) {}
+  /**
+   * The table of a runtime, one for all its requests: it holds the reads
+   * waiting for the end of this turn of the event loop
+   */
+  public static of(runtime: DatabaseRuntime): SessionTable {
+    let table = TABLES.get(runtime)
+    if (!table) {
+      table = new SessionTable(runtime)
+      TABLES.set(runtime, table)
+    }
+    return table
+  }
+
+  private constructor(private runtime: DatabaseRuntime) {}
 
   private get texts(): Texts {
     this.sql = this.sql || textsFor(this.runtime)
     return this.sql
   }
 
+  private get reads(): RowReads {
+    if (!this.batches) {
+      const { select, selectMany } = this.texts
+      const many = new Map<number, string>()
+      this.batches = new RowReads(this.runtime, {
+        one: select,
+        many: (count) => many.get(count) || many.set(count, selectMany(count)).get(count)!,
+        arrayValue: this.runtime.dialect.family === 'pg',
+      })
+    }
+    return this.batches
+  }
+
   /**
-   * The row of a session, with the database clock (measured for deadlines)
+   * The row of a session, read together with the other rows asked for in
+   * this turn of the event loop; the statement also measures the database
+   * clock (for deadlines)
    */
   public async select(id: string): Promise<Row> {
+    const { row, folded, stray, alone } = await this.reads.read(id)
+    if (row) {
+      return rowOf(id, row)
+    }
+    if (folded || (stray && alone)) {
+      throw SessionRuntimeException.caseInsensitiveIds(this.runtime.options.table)
+    }
+    return stray ? this.selectAlone(id) : { id, version: null, expiresAt: 0, payload: null }
+  }
+
+  /**
+   * A read by itself, for an id whose batch returned a row under an id
+   * asked by none: only its own statement tells whether that row is this
+   * id's
+   */
+  private async selectAlone(id: string): Promise<Row> {
     const sentAt = Date.now()
     const result = await this.runtime.query('SELECT', () => [this.texts.select, [id]])
-    const row = this.runtime.dialect.rows(result)[0]
+    const row: RawRow | undefined = this.runtime.dialect.rows(result)[0]
     if (!row) {
       return { id, version: null, expiresAt: 0, payload: null }
     }
@@ -73,12 +135,7 @@ export class SessionTable {
     if (row.id !== id) {
       throw SessionRuntimeException.caseInsensitiveIds(this.runtime.options.table)
     }
-    return {
-      id,
-      version: Number(row.version),
-      expiresAt: Number(row.expires_at),
-      payload: row.payload,
-    }
+    return rowOf(id, row)
   }
 
   /**

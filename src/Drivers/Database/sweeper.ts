@@ -33,7 +33,7 @@ export class DatabaseSweeper {
   private table: SessionTable
 
   constructor(runtime: DatabaseRuntime, private onError?: (error: unknown) => void) {
-    this.table = new SessionTable(runtime)
+    this.table = SessionTable.of(runtime)
   }
 
   /**
