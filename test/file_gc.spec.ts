@@ -8,6 +8,7 @@
  */
 
 import { join } from 'path'
+import { spawn } from 'child_process'
 import { readFileSync, promises as fs } from 'fs'
 import { remove } from 'fs-extra'
 import { test } from '@japa/runner'
@@ -19,6 +20,7 @@ import { defineSessionRoutes } from './helpers/routes'
 import { redisClient, redisConnections } from './helpers/redis'
 import { generateSessionId } from '../src/SessionId'
 import { encodePayload } from '../src/Drivers/Shared/payload'
+import { HOLDER_SUFFIX, LockOwner, NEXT_SUFFIX } from '../src/Drivers/File/lock'
 import SessionGc from '../commands/SessionGc'
 
 const HOUR = 60 * 60 * 1000
@@ -94,6 +96,15 @@ async function populate(location: string, expiredCount = EXPIRED): Promise<Popul
  */
 function deletedCounts(population: Population) {
   return [population.expired.length, population.expired.length + population.oldLeftovers.length]
+}
+
+/**
+ * The pid of a process that has exited
+ */
+async function exitedPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''])
+  await new Promise((resolve) => child.once('exit', resolve))
+  return child.pid!
 }
 
 async function namesIn(location: string) {
@@ -223,6 +234,39 @@ test.group('file driver: expired sessions are swept', (group) => {
     assert.equal(await sweeper.sweep(), 50)
     assert.equal(await countPresent(location, second), 0)
   }).timeout(30000)
+
+  test("a dead process's holder file, its lock and a new content it never renamed are swept; a live one's stay", async ({
+    assert,
+  }) => {
+    await fs.mkdir(location, { recursive: true })
+    app = await fileApp(location, 0)
+    const browser = new Browser(app.url)
+    await browser.get('/increment/hits')
+    const ownHolder = (await fs.readdir(location)).find((name) => name.endsWith(HOLDER_SUFFIX))
+    assert.isString(ownHolder, 'the app holds its locks through a holder file')
+
+    const dead = await exitedPid()
+    const line = new LockOwner('w').line.toString('latin1').split(' ')
+    line[1] = String(dead)
+    const deadHolder = join(location, `.${dead}-0123456789ab${HOLDER_SUFFIX}`)
+    await fs.writeFile(deadHolder, line.join(' '))
+    const id = generateSessionId()
+    await fs.link(deadHolder, join(location, `${id}.lock`))
+    await fs.writeFile(join(location, `${id}.lock${NEXT_SUFFIX}`), '{"message":')
+    const indexHolder = join(location, 'tags', `.${dead}-ba9876543210${HOLDER_SUFFIX}`)
+    await fs.mkdir(join(location, 'tags'), { recursive: true })
+    await fs.writeFile(indexHolder, line.join(' '))
+    await fs.link(indexHolder, join(location, 'tags', 'user.lock'))
+
+    await app.manager.sweeper()!.sweep()
+    const names = await namesIn(location)
+    assert.isFalse(names.has(`${id}.lock`), "the dead holder's lock is removed")
+    assert.isFalse(names.has(`${id}.lock${NEXT_SUFFIX}`), 'the content it never renamed too')
+    assert.isFalse(names.has(deadHolder.slice(location.length + 1)), 'and its holder file')
+    assert.isTrue(names.has(ownHolder!), "the live app's holder file stays")
+    assert.deepEqual(await fs.readdir(join(location, 'tags')), [], 'the index folder is swept too')
+    assert.equal((await browser.get('/increment/hits')).status, 200)
+  })
 
   test('gcProbability 0: requests never sweep', async ({ assert }) => {
     const population = await populate(location, 50)

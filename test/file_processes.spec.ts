@@ -17,7 +17,7 @@ import { Browser, failures, startSession } from './helpers/browser'
 import { fileApp } from './helpers/file_app'
 import { Child, startChild, stopChild } from './helpers/child_server'
 import { isSealed, unseal } from '../src/Drivers/File/format'
-import { FileLock, LockOwner } from '../src/Drivers/File/lock'
+import { FileLock, HOLDER_SUFFIX, LockOwner } from '../src/Drivers/File/lock'
 import { CommitJob } from '../src/Drivers/File/jobs'
 import { FileWorkerClient } from '../src/Drivers/File/WorkerClient'
 import { FileDriver } from '../src/Drivers/File'
@@ -88,9 +88,10 @@ test.group('file driver: two processes writing one session', (group) => {
     const { check, ...stored } = JSON.parse(unseal(raw) || 'null')
     assert.isString(check)
     assert.deepEqual(stored, { message: { hits: 201 }, purpose: id })
+    // Each process's lock holder file stays; no lock or new content is left
     const leftovers = (await fs.readdir(location)).filter((name) => name !== `${id}.txt`)
     assert.isTrue(
-      leftovers.every((name) => name.endsWith('.txt')),
+      leftovers.every((name) => name.endsWith('.txt') || name.endsWith(HOLDER_SUFFIX)),
       leftovers.join(', ')
     )
   }).timeout(60000)
@@ -225,25 +226,43 @@ test.group('file driver: the lock file', (group) => {
     }
   })
 
-  test('releasing twice closes its descriptor once and removes only its own lock', async ({
-    assert,
-  }) => {
+  test('releasing twice removes only its own lock', async ({ assert }) => {
     const path = join(location, 'a.lock')
     const owner = new LockOwner('this-test')
     const lock = FileLock.acquire(path, owner)!
     lock.release()
 
-    /**
-     * Likely handed the descriptor number the lock just gave back
-     */
-    const other = await fs.open(join(location, 'other.txt'), 'w')
     const next = FileLock.acquire(path, owner)!
     lock.release()
-    await other.write('still open')
-    await other.close()
     assert.isTrue(await pathExists(path), "the second holder's lock is still there")
     next.release()
     assert.isFalse(await pathExists(path))
+  })
+
+  test('a lock is a link to its holder file, which names the holder; a second holder waits', async ({
+    assert,
+  }) => {
+    const path = join(location, 'e.lock')
+    const owner = new LockOwner('this-test')
+    const lock = FileLock.acquire(path, owner)!
+    const holder = owner.holderIn(location)
+    assert.equal((await fs.stat(path)).ino, (await fs.stat(holder)).ino)
+    assert.equal(await fs.readFile(path, 'latin1'), owner.line.toString('latin1'))
+    assert.equal((await fs.stat(holder)).mode & 0o777, 0o600)
+    assert.isNull(FileLock.acquire(path, new LockOwner('another-worker')))
+    lock.release()
+    assert.isTrue(await pathExists(holder), 'the holder file outlives its locks')
+  })
+
+  test('a lock taken again after its folder was emptied makes a new holder file', async ({
+    assert,
+  }) => {
+    const owner = new LockOwner('this-test')
+    FileLock.acquire(join(location, 'f.lock'), owner)!.release()
+    await remove(location)
+    const lock = FileLock.acquire(join(location, 'f.lock'), owner)!
+    assert.isTrue(await pathExists(join(location, 'f.lock')))
+    lock.release()
   })
 
   test('a write the worker cannot finish fails with the system error and leaves no lock', async ({

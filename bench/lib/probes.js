@@ -150,7 +150,8 @@ function isRedisUp(port) {
  * measured cell is running.
  */
 async function traceFileOps(pid, dir, outFile) {
-  const calls = 'openat,open,creat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,rmdir'
+  const calls =
+    'openat,open,creat,rename,renameat,renameat2,unlink,unlinkat,link,linkat,mkdir,mkdirat,rmdir'
   const child = track(
     spawn(
       'strace',
@@ -184,14 +185,16 @@ async function traceFileOps(pid, dir, outFile) {
 /**
  * Counts strace lines naming a path inside `dir`. A split call ("<unfinished ...>"
  * then "<... resumed>") is counted once, on its first half, which holds the path.
- * Opens of `*.lock` files (ours: a lock, or the new content of a file that is then
- * renamed into place) are counted apart from opens of session files.
+ * Opens of `*.lock` and `*.lock.next` files (ours: the new content of a file that is
+ * then renamed into place; lock files of builds before the hard-link locks) are
+ * counted apart from opens of session files, and so are links (ours: a lock taken).
  */
 function countFileOps(trace, dir) {
   const counts = {
     writeOpens: 0,
     readOpens: 0,
     lockOpens: 0,
+    links: 0,
     renames: 0,
     unlinks: 0,
     mkdirs: 0,
@@ -203,7 +206,7 @@ function countFileOps(trace, dir) {
     }
     const call = (/^\d+\s+(\w+)\(/.exec(line) || [])[1]
     if (call === 'openat' || call === 'open' || call === 'creat') {
-      if (/\.lock"/.test(line)) {
+      if (/\.lock(\.next)?"/.test(line)) {
         counts.lockOpens++
       } else if (/O_WRONLY|O_RDWR/.test(line) || call === 'creat') {
         counts.writeOpens++
@@ -212,6 +215,8 @@ function countFileOps(trace, dir) {
       }
     } else if (call && call.startsWith('rename')) {
       counts.renames++
+    } else if (call && call.startsWith('link')) {
+      counts.links++
     } else if (call && call.startsWith('unlink')) {
       counts.unlinks++
     } else if (call && call.startsWith('mkdir')) {

@@ -6,10 +6,15 @@ import { withShortFileIds } from '../../SessionId'
 import { join } from 'path'
 import { performance } from 'perf_hooks'
 import { promises as fs } from 'fs'
-import { lockPathFor } from './lock'
+import { HOLDER_SUFFIX, NEXT_SUFFIX, lockPathFor } from './lock'
 import { FileWorkerClient } from './WorkerClient'
 import { isValidSessionId } from '../../SessionId'
 import debug from '../../debug'
+
+/**
+ * The name of a session's whole new content, beside its lock
+ */
+const LEFTOVER_SUFFIX = `.lock${NEXT_SUFFIX}`
 
 /**
  * Files looked at in parallel, between two yields to the event loop
@@ -65,15 +70,7 @@ export class FileSweeper {
   }
 
   private async run(): Promise<number> {
-    let names: string[]
-    try {
-      names = await fs.readdir(this.location)
-    } catch (error) {
-      if (error.code === 'ENOENT') {
-        return 0
-      }
-      throw error
-    }
+    const names = await namesIn(this.location)
 
     let deleted = 0
     for (let start = 0; start < names.length; start += BATCH_SIZE) {
@@ -83,22 +80,64 @@ export class FileSweeper {
       await new Promise((resolve) => setImmediate(resolve))
     }
     debug('swept %d expired session files in %s', deleted, this.location)
+    await this.sweepIndexLocks()
     return deleted
   }
 
-  private async sweepOne(name: string): Promise<boolean> {
-    const ageMs = this.ageMs
-    if (name.endsWith('.lock')) {
-      const lock = join(this.location, name)
-      return (await this.worker.sweep({ op: 'sweep', lock, ageMs })).deleted
+  /**
+   * The per-user index folder keeps locks and holder files of its own;
+   * those of dead processes go too
+   */
+  private async sweepIndexLocks() {
+    const directory = join(this.location, 'tags')
+    for (const name of await namesIn(directory)) {
+      if (name.endsWith('.lock') || name.endsWith(HOLDER_SUFFIX)) {
+        const lock = join(directory, name)
+        await this.worker.sweep({ op: 'sweep', lock, ageMs: this.ageMs }).catch(() => null)
+      }
     }
-    const sessionId = name.slice(0, -4)
-    if (!name.endsWith('.txt') || !isValidSessionId(sessionId)) {
+  }
+
+  private async sweepOne(name: string): Promise<boolean> {
+    if (name.endsWith('.lock') || name.endsWith(HOLDER_SUFFIX)) {
+      const lock = join(this.location, name)
+      return (await this.worker.sweep({ op: 'sweep', lock, ageMs: this.ageMs })).deleted
+    }
+    if (name.endsWith(LEFTOVER_SUFFIX)) {
+      // A whole new content whose writer died before renaming it: removed
+      // under its lock, which a live writer would still hold
+      return this.sweepUnderLock(name, name.slice(0, -LEFTOVER_SUFFIX.length), 0)
+    }
+    if (!name.endsWith('.txt')) {
+      return false
+    }
+    return this.sweepUnderLock(name, name.slice(0, -4), this.ageMs)
+  }
+
+  /**
+   * Delete a file of a session older than `ageMs`, under the session's lock
+   */
+  private async sweepUnderLock(name: string, sessionId: string, ageMs: number) {
+    if (!isValidSessionId(sessionId)) {
       return false
     }
     const file = join(this.location, name)
     const lock = lockPathFor(this.location, sessionId)
     const result = await this.worker.sweep({ op: 'sweep', file, lock, ageMs }).catch(() => null)
     return !!result && result.deleted
+  }
+}
+
+/**
+ * The names in a folder; none when it does not exist
+ */
+async function namesIn(directory: string): Promise<string[]> {
+  try {
+    return await fs.readdir(directory)
+  } catch (error) {
+    if (error.code === 'ENOENT') {
+      return []
+    }
+    throw error
   }
 }

@@ -5,16 +5,27 @@
 import * as fs from 'fs'
 import { dirname, join } from 'path'
 import { hostname } from 'os'
+import { randomBytes } from 'crypto'
 import { closeQuietly, unlinkExisting, writeAll } from './sync'
 
 /**
- * A lock file that names no holder (a process died in the instant between
- * creating it and writing its holder line, or between writing a new session
- * into it and renaming it) is removed once older than this
+ * A lock file that names no holder (left by an earlier version of the
+ * package, whose lock files were created empty and could hold a new
+ * content) is removed once older than this
  */
 export const STALE_LOCK_MS = 30_000
 
 const HOLDER_TAG = 'adonis-session-lock'
+
+/**
+ * A worker's holder file, which its lock files are links to
+ */
+export const HOLDER_SUFFIX = '.holder'
+
+/**
+ * The new content of a session file replaced whole, written under its lock
+ */
+export const NEXT_SUFFIX = '.next'
 
 /**
  * A holder's line is shorter than this
@@ -61,15 +72,55 @@ function isRunning(pid: number) {
  * process no longer runs, or it is a worker of this process known to have
  * died. A holder that is alive, frozen or stalled keeps its lock however
  * long it takes; so does one on another host, which cannot be checked.
+ *
+ * The holder's line is written once per directory, into a holder file
+ * that every lock of this worker there is a hard link to: taking a lock is
+ * then one `link()`, with no inode, no data block and no write of its own,
+ * and reading a lock file gives its holder's line.
  */
 export class LockOwner {
   public readonly line: Buffer
   private host = encodeURIComponent(hostname())
   private boot = readOrEmpty('/proc/sys/kernel/random/boot_id') || '-'
+  private holders = new Map<string, string>()
 
   constructor(private worker: string, private deadWorkers: string[] = []) {
     const fields = [HOLDER_TAG, process.pid, startTimeOf(process.pid), this.boot, this.host, worker]
     this.line = Buffer.from(`${fields.join(' ')}\n`)
+  }
+
+  /**
+   * This worker's holder file in `directory`, created on first use under a
+   * name no other holder has, so that no earlier holder's locks ever read
+   * as this one's
+   */
+  public holderIn(directory: string): string {
+    const known = this.holders.get(directory)
+    if (known) {
+      return known
+    }
+    const name = `.${process.pid}-${randomBytes(6).toString('hex')}${HOLDER_SUFFIX}`
+    const path = join(directory, name)
+    const fd = fs.openSync(path, 'wx', 0o600)
+    try {
+      writeAll(fd, this.line)
+    } catch (error) {
+      closeQuietly(fd)
+      unlinkExisting(path)
+      throw error
+    } finally {
+      closeQuietly(fd)
+    }
+    this.holders.set(directory, path)
+    return path
+  }
+
+  /**
+   * The holder file in `directory` is gone (the directory was emptied or
+   * made anew): the next lock creates another
+   */
+  public forget(directory: string) {
+    this.holders.delete(directory)
   }
 
   /**
@@ -135,35 +186,37 @@ function isOld(path: string) {
 }
 
 /**
- * The lock of a session file: `<id>.lock`, created with O_EXCL, which holds
- * across processes. Synchronous, for the file worker's thread. The lock
- * file doubles as the next content of a write that replaces the session
- * file by rename.
+ * The lock of a session file: `<id>.lock`, a hard link to its holder's
+ * file, made with `link()`, which fails when the name exists and so holds
+ * across processes. Synchronous, for the file worker's thread.
  */
 export class FileLock {
   /**
-   * The descriptor is open / the lock file is this holder's: each ends
-   * once, so a second release cannot close or remove someone else's
+   * The lock file is this holder's: it is removed once, so a second
+   * release cannot remove someone else's
    */
-  private open = true
   private owned = true
 
-  private constructor(public readonly fd: number, public readonly path: string) {}
+  private constructor(public readonly path: string) {}
 
   /**
    * Take the lock when it is free, removing a stale one first and making
-   * the directory when missing; null while another holder has it
+   * the directory (and the holder file) when missing; null while another
+   * holder has it
    */
   public static acquire(path: string, owner: LockOwner): FileLock | null {
+    const directory = dirname(path)
     let madeDirectory = false
     let removedStale = false
     for (;;) {
       try {
-        return new FileLock(FileLock.create(path, owner), path)
+        fs.linkSync(owner.holderIn(directory), path)
+        return new FileLock(path)
       } catch (error) {
         if (error.code === 'ENOENT' && !madeDirectory) {
           madeDirectory = true
-          fs.mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+          owner.forget(directory)
+          fs.mkdirSync(directory, { recursive: true, mode: 0o700 })
           continue
         }
         if (error.code !== 'EEXIST') {
@@ -178,34 +231,24 @@ export class FileLock {
   }
 
   /**
-   * A new lock file (readable by this user only, as it may become the
-   * session file) with the holder's line in it
-   */
-  private static create(path: string, owner: LockOwner): number {
-    const fd = fs.openSync(path, 'wx', 0o600)
-    try {
-      writeAll(fd, owner.line)
-      return fd
-    } catch (error) {
-      closeQuietly(fd)
-      unlinkExisting(path)
-      throw error
-    }
-  }
-
-  /**
-   * Write `contents` into the lock file (over the holder's line) and rename
-   * it over `target`: the lock ends with the rename
+   * Replace `target` whole with `contents`, through a file of its own
+   * (readable by this user only) renamed over it, then give the lock up
    */
   public replace(target: string, contents: Buffer) {
-    writeAll(this.fd, contents)
-    if (contents.length < MAX_HOLDER_LINE) {
-      fs.ftruncateSync(this.fd, contents.length)
+    const next = `${this.path}${NEXT_SUFFIX}`
+    try {
+      const fd = fs.openSync(next, 'w', 0o600)
+      try {
+        writeAll(fd, contents)
+      } finally {
+        fs.closeSync(fd)
+      }
+      fs.renameSync(next, target)
+    } catch (error) {
+      unlinkExisting(next)
+      throw error
     }
-    this.open = false
-    fs.closeSync(this.fd)
-    fs.renameSync(this.path, target)
-    this.owned = false
+    this.release()
   }
 
   /**
@@ -213,10 +256,6 @@ export class FileLock {
    * in cleanup, where the write's own outcome is what gets reported.
    */
   public release() {
-    if (this.open) {
-      this.open = false
-      closeQuietly(this.fd)
-    }
     if (this.owned) {
       this.owned = false
       try {
