@@ -21,10 +21,7 @@ import { DataCookieExpiry, DecryptedData } from './expiry'
 /**
  * What the data cookie reads of the session config
  */
-export type DataCookieConfig = Pick<
-  ResolvedSessionConfig,
-  'cookieOptions' | 'ageMs' | 'refreshAfterMs'
->
+type DataCookieConfig = Pick<ResolvedSessionConfig, 'cookieOptions' | 'ageMs' | 'refreshAfterMs'>
 
 /**
  * A readable data cookie: its values, expiry and the session's creation

@@ -34,7 +34,7 @@ export type DecryptedData = {
 /**
  * What the expiry rules read of the session config
  */
-export type ExpiryConfig = Pick<ResolvedSessionConfig, 'ageMs' | 'refreshAfterMs'>
+type ExpiryConfig = Pick<ResolvedSessionConfig, 'ageMs' | 'refreshAfterMs'>
 
 /**
  * When a decrypted data cookie expires, for the formats of this package,

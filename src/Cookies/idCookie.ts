@@ -16,7 +16,7 @@ import { serializeCookie } from './header'
 /**
  * What the id cookie reads of the session config
  */
-export type IdCookieConfig = Pick<ResolvedSessionConfig, 'cookieName' | 'cookieOptions'>
+type IdCookieConfig = Pick<ResolvedSessionConfig, 'cookieName' | 'cookieOptions'>
 
 /**
  * The signed id cookie, in the framework's format (`s:` values), verified

@@ -12,7 +12,7 @@ import { SessionStats } from './stats'
 /**
  * The session's events, by name
  */
-export type SessionEventName =
+type SessionEventName =
   | 'session:initiated'
   | 'session:committed'
   | 'session:migrated'
@@ -77,21 +77,22 @@ export class SessionEvents {
     lifetimeEnded: boolean
   ) {
     const { driver, commit } = stats
-    if (commit === 'regenerate' && previousSessionId && !lifetimeEnded) {
-      this.emit('session:migrated', () => ({
-        fromSessionId: previousSessionId,
-        toSessionId: sessionId,
-        driver,
-        ctx,
-      }))
-    }
-    if (commit === 'regenerate' && previousSessionId && lifetimeEnded) {
-      this.emit('session:destroyed', () => ({
-        sessionId: previousSessionId,
-        driver,
-        reason: 'maxLifetime',
-        ctx,
-      }))
+    if (commit === 'regenerate' && previousSessionId) {
+      if (lifetimeEnded) {
+        this.emit('session:destroyed', () => ({
+          sessionId: previousSessionId,
+          driver,
+          reason: 'maxLifetime',
+          ctx,
+        }))
+      } else {
+        this.emit('session:migrated', () => ({
+          fromSessionId: previousSessionId,
+          toSessionId: sessionId,
+          driver,
+          ctx,
+        }))
+      }
     }
     if (commit === 'write' && emptiedStoredSession(stats)) {
       this.emit('session:destroyed', () => ({ sessionId, driver, reason: 'emptied', ctx }))

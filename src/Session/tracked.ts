@@ -10,7 +10,7 @@ import { ResponseContract } from '@ioc:Adonis/Core/Response'
 /**
  * What a tracked store reports its reads to
  */
-export type ReadTracker = { valuesRead: boolean }
+type ReadTracker = { valuesRead: boolean }
 
 /**
  * A store whose reads set `tracker.valuesRead`, for `Vary: Cookie`: a

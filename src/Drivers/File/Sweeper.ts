@@ -12,11 +12,6 @@ import { isValidSessionId } from '../../SessionId'
 import debug from '../../debug'
 
 /**
- * The name of a session's whole new content, beside its lock
- */
-const LEFTOVER_SUFFIX = `.lock${NEXT_SUFFIX}`
-
-/**
  * Files looked at in parallel, between two yields to the event loop
  */
 const BATCH_SIZE = 32
@@ -103,10 +98,10 @@ export class FileSweeper {
       const lock = join(this.location, name)
       return (await this.worker.sweep({ op: 'sweep', lock, ageMs: this.ageMs })).deleted
     }
-    if (name.endsWith(LEFTOVER_SUFFIX)) {
+    if (name.endsWith(NEXT_SUFFIX)) {
       // A whole new content whose writer died before renaming it: removed
       // under its lock, which a live writer would still hold
-      return this.sweepUnderLock(name, name.slice(0, -LEFTOVER_SUFFIX.length), 0)
+      return this.sweepUnderLock(name, name.slice(0, -NEXT_SUFFIX.length), 0)
     }
     if (!name.endsWith('.txt')) {
       return false

@@ -39,12 +39,13 @@ export { FileDriverOptions, FileRuntime }
  *
  * The system calls run on a worker thread (see worker.ts), batched per
  * turn of the event loop. Every write holds the session's lock file
- * (`<id>.lock`, O_EXCL), so writes are serialised across processes, and
+ * (`<id>.lock`, a hard link to the worker's holder file, see lock.ts), so
+ * writes are serialised across processes, and
  * checks under it that the file still holds what the request read. A new
  * content that fits in a sealed file of at most one page is written over the
  * old one in place, padded with spaces to the same length; anything else is
- * written whole into the lock file, which is then renamed over the session
- * file. In-place writes are what keep the driver fast (a rename over an
+ * written whole into `<id>.lock.next`, which is then renamed over the
+ * session file. In-place writes are what keep the driver fast (a rename over an
  * existing file makes ext4 flush the data at once); a reader that catches
  * one half-way sees a failed check and reads again. Growing a file takes the
  * rename path, so a full disk fails the write and leaves the previous

@@ -20,8 +20,8 @@ export type ReadResult = FileContent | { missing: true }
  * (or reuses the one `token` names), checks that the file still holds
  * `expect` (null: that there is no file), and then writes `text` (null:
  * deletes the file), in place when `inPlace` and the file may be written,
- * else by writing it into the lock file and renaming that over the session
- * file. When the file holds something else, it answers with that content and
+ * else by writing it into `<id>.lock.next` and renaming that over the
+ * session file. When the file holds something else, it answers with that content and
  * keeps the lock for the next job under the returned token.
  */
 export type CommitJob = {

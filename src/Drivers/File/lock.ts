@@ -24,8 +24,9 @@ export const HOLDER_SUFFIX = '.holder'
 
 /**
  * The new content of a session file replaced whole, written under its lock
+ * beside it: `<id>.lock.next`
  */
-export const NEXT_SUFFIX = '.next'
+export const NEXT_SUFFIX = '.lock.next'
 
 /**
  * A holder's line is shorter than this
@@ -105,7 +106,6 @@ export class LockOwner {
     try {
       writeAll(fd, this.line)
     } catch (error) {
-      closeQuietly(fd)
       unlinkExisting(path)
       throw error
     } finally {
@@ -235,7 +235,7 @@ export class FileLock {
    * (readable by this user only) renamed over it, then give the lock up
    */
   public replace(target: string, contents: Buffer) {
-    const next = `${this.path}${NEXT_SUFFIX}`
+    const next = `${this.path.slice(0, -'.lock'.length)}${NEXT_SUFFIX}`
     try {
       const fd = fs.openSync(next, 'w', 0o600)
       try {

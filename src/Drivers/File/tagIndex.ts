@@ -6,18 +6,21 @@ import { createHash } from 'crypto'
 import { join } from 'path'
 import { TagIndex } from '../Shared/tags'
 import { FileWorkerClient } from './WorkerClient'
+import { lockBackoff } from './failures'
+import { DEFAULT_LOCK_WAIT_MS } from './types'
 
 /**
- * How long an index change waits for another process holding the index's lock
+ * How long an index change waits for another process holding the index's
+ * lock: the sessions' default, whatever `file.lockTimeout` says
  */
-const LOCK_WAIT_MS = 5000
+const LOCK_WAIT_MS = DEFAULT_LOCK_WAIT_MS
 
 /**
  * The file driver's index: one file per user, `<location>/tags/<hash>.ids`,
  * listing the ids of the user's sessions one per line. Changes run on the
  * file worker under the index's own lock file (the sessions' lock rule), so
  * processes sharing the directory keep one index; a change writes the
- * whole list to the lock file and renames it over the index, so a reader
+ * whole list to a file of its own and renames it over the index, so a reader
  * never sees half a list.
  */
 export class FileTagIndex implements TagIndex {
@@ -73,7 +76,7 @@ export class FileTagIndex implements TagIndex {
           message: `session index is locked by another request for over ${LOCK_WAIT_MS}ms (${lock})`,
         })
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2 + attempt * 2, 25)))
+      await lockBackoff(attempt)
     }
   }
 }

@@ -199,8 +199,8 @@ function indexIds(file: string): Set<string> {
 }
 
 /**
- * Change a user's index under its lock: the new list goes into the lock
- * file, renamed over the index
+ * Change a user's index under its lock: the new list goes into a file of
+ * its own, renamed over the index
  */
 function index(job: IndexJob) {
   const lock = FileLock.acquire(job.lock, owner)

@@ -52,10 +52,7 @@ export class RedisDriver implements ChangeAwareDriver, TaggingDriver {
    */
   private lastRead: { sessionId: string; tag: SessionTag | null } | null = null
 
-  /**
-   * Which sessions each user has: a set per user
-   */
-  public readonly tags: RedisTagIndex
+  private tagIndex: RedisTagIndex | null = null
 
   constructor(
     private options: RedisDriverOptions,
@@ -65,7 +62,15 @@ export class RedisDriver implements ChangeAwareDriver, TaggingDriver {
     private codec: PayloadCodec = new PayloadCodec()
   ) {
     this.commands = new RedisCommands(connection, options, runtime)
-    this.tags = new RedisTagIndex(this.commands, options.ttlSeconds)
+  }
+
+  /**
+   * Which sessions each user has: a set per user, made when first used (a
+   * request that does not tag never needs it)
+   */
+  public get tags(): RedisTagIndex {
+    this.tagIndex = this.tagIndex || new RedisTagIndex(this.commands, this.options.ttlSeconds)
+    return this.tagIndex
   }
 
   /**
@@ -78,7 +83,8 @@ export class RedisDriver implements ChangeAwareDriver, TaggingDriver {
   public async read(sessionId: string): Promise<Record<string, any> | null> {
     const payload = await this.getex(sessionId)
     const stored = this.decode(sessionId, payload)
-    const [values, tag] = [stored && stored.values, stored && stored.tag]
+    const values = stored && stored.values
+    const tag = stored && stored.tag
     this.readPayload = { sessionId, payload, values, tag }
     this.lastRead = { sessionId, tag }
     return values
