@@ -2,7 +2,8 @@
  * @adonisjs/session
  *
  * Faults around the file driver's lock: a writer in another process frozen
- * (SIGSTOP) while it holds a session's lock, a write landing while the
+ * (SIGSTOP) or stalled in the kernel on its write (strace delaying the
+ * system call) while it holds a session's lock, a write landing while the
  * session is destroyed, and what other local users can read. A lock is
  * taken over only once its holder is provably gone, never by its age.
  */
@@ -17,6 +18,8 @@ import { Browser, errorMessage } from './helpers/browser'
 import { defineSessionRoutes } from './helpers/routes'
 import { readSessionFile } from './helpers/file_app'
 import { bounded } from './helpers/redis_server'
+import { Child, startChild, stopChild } from './helpers/child_server'
+import { stallWrites, Stall } from './helpers/strace'
 
 const HOLDER_SCRIPT = join(__dirname, 'helpers', 'lock_holder.ts')
 const LOCK_TIMEOUT_MS = 1000
@@ -51,7 +54,7 @@ async function killHolder(child: ChildProcess) {
   await bounded(exited, 5000, 'killing the lock holder')
 }
 
-test.group('file driver: a writer frozen or stalled while holding the lock', (group) => {
+test.group('file driver: a writer frozen while holding the lock', (group) => {
   let location: string
   let app: TestApp
   let browser: Browser
@@ -155,4 +158,85 @@ test.group('file driver: a writer frozen or stalled while holding the lock', (gr
     await browser.post('/put', { b: 'x'.repeat(5000) })
     assert.equal((await fs.stat(file)).mode & 0o777, 0o600)
   })
+})
+
+test.group('file driver: a disk write stalled in the kernel while holding the lock', (group) => {
+  const STALL_MS = 5000
+  let location: string
+  let app: TestApp
+  let child: Child
+  let stall: Stall | null = null
+
+  group.each.setup(async () => {
+    location = join(tmpPath('file-stall'), 'sessions')
+    const started = startChild('file_server.ts', [location])
+    app = await setupApp({
+      ...SESSION_DEFAULTS,
+      driver: 'file',
+      gcProbability: 0,
+      file: { location, lockTimeout: LOCK_TIMEOUT_MS },
+    })
+    defineSessionRoutes(app.Route)
+    await app.listen()
+    child = await started
+    return async () => {
+      await stall?.stop()
+      stall = null
+      await stopChild(child.process)
+      await remove(child.appRoot)
+      await app.close()
+      await remove(join(location, '..'))
+    }
+  })
+
+  async function waitForPath(path: string) {
+    const deadline = Date.now() + 3000
+    while (!(await pathExists(path))) {
+      if (Date.now() > deadline) {
+        throw new Error(`${path} did not appear within 3s`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+
+  test('the stalled writer keeps its lock; the other process answers 503 and reads the whole old session', async ({
+    assert,
+  }) => {
+    const here = new Browser(app.url)
+    await here.post('/put', { a: 1 })
+    const id = (await here.get('/all')).json.id as string
+    const file = join(location, `${id}.txt`)
+    const lock = join(location, `${id}.lock`)
+    const there = here.clone()
+    there.baseUrl = child.url
+
+    /**
+     * The child's worker thread exists once it served a session
+     */
+    assert.deepEqual((await there.get('/all')).json.values, { a: 1 })
+    stall = await stallWrites(child.process.pid!, file, STALL_MS)
+
+    const startedAt = Date.now()
+    const stalledWrite = there.post('/put', { b: 2 }, JSON_HEADERS)
+    await waitForPath(lock)
+
+    const refused = await here.post('/put', { c: 3 }, JSON_HEADERS)
+    assert.equal(refused.status, 503, refused.text)
+    assert.match(errorMessage(refused), /locked by another request for over 1000ms/)
+    assert.deepEqual((await here.get('/all')).json.values, { a: 1 })
+    assert.isTrue(await pathExists(lock))
+
+    const written = await stalledWrite
+    assert.equal(written.status, 200, written.text)
+    assert.isAtLeast(Date.now() - startedAt, STALL_MS - 100)
+    assert.isAtLeast(stall.stalled(), 1)
+    await stall.stop()
+    stall = null
+
+    assert.deepEqual((await readSessionFile(location, id)).message, { a: 1, b: 2 })
+    const retried = await here.post('/put', { c: 3 }, JSON_HEADERS)
+    assert.equal(retried.status, 200, retried.text)
+    assert.deepEqual((await here.get('/all')).json.values, { a: 1, b: 2, c: 3 })
+    assert.isFalse(await pathExists(lock))
+  }).timeout(60000)
 })
