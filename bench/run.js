@@ -99,9 +99,58 @@ async function sampleFileOps({ server, pkg, path, cookies, settings }) {
  * Runs one measured cell against a running server and returns its metrics.
  */
 async function runCell({ server, pkg, driver, route, rep, settings }) {
+  await resetStore(driver, pkg, settings, server)
+  const cell = await prepareCell({ server, pkg, driver, route, settings })
+  await measureSlice(cell, settings.duration, settings)
+  return finishCell(cell, rep, settings)
+}
+
+/**
+ * Ours and orig on one route, measured in alternating slices of
+ * `BENCH_SLICE_SECONDS` (a b b a a b ...) instead of one long run each: the
+ * machine's speed drifts by tens of percent over tens of seconds, and
+ * slices this short put both variants under the same drift. Both work on
+ * one emptied store, each on its own sessions.
+ */
+async function runPairCell({ servers, pkgs, driver, route, rep, settings }) {
+  await resetStore(driver, pkgs[0], settings, servers[pkgs[0]])
+  const cells = []
+  for (const pkg of pkgs) {
+    cells.push(await prepareCell({ server: servers[pkg], pkg, driver, route, settings }))
+  }
+  for (const [index, seconds] of sliceLengths(settings).entries()) {
+    const first = index % 2
+    await measureSlice(cells[first], seconds, settings)
+    await measureSlice(cells[1 - first], seconds, settings)
+  }
+  const results = []
+  for (const cell of cells) {
+    results.push(await finishCell(cell, rep, settings))
+  }
+  return results
+}
+
+/**
+ * The measured seconds of a cell cut into slices of `sliceSeconds` (the last
+ * one takes what is left)
+ */
+function sliceLengths(settings) {
+  const count = Math.max(1, Math.floor(settings.duration / settings.sliceSeconds))
+  const lengths = Array.from({ length: count }, () => settings.sliceSeconds)
+  lengths[count - 1] += settings.duration - count * settings.sliceSeconds
+  return lengths
+}
+
+/**
+ * A variant's part of a cell before it is measured: its sessions (one per
+ * connection, or one shared), a warm-up, and what its sessions held
+ */
+async function prepareCell({ server, pkg, driver, route, settings }) {
   const shared = route === 'read-shared' || route === 'contention'
   const path = ROUTE_PATHS[route]
-  const load = (seconds, cookies) =>
+  const sessions = await establish(server.port, shared ? 1 : settings.connections)
+  const cookies = sessions.map((session) => session.cookie)
+  const load = (seconds) =>
     route === 'contention'
       ? runClosedLoop({
           port: server.port,
@@ -118,74 +167,122 @@ async function runCell({ server, pkg, driver, route, rep, settings }) {
           connections: settings.connections,
           workDir: WORK_DIR,
         })
-
-  await resetStore(driver, pkg, settings, server)
-  const sessions = await establish(server.port, shared ? 1 : settings.connections)
-  const cookies = sessions.map((session) => session.cookie)
   if (settings.warmup) {
-    await load(settings.warmup, cookies)
+    await load(settings.warmup)
     await probes.settle(server.pid)
   }
   const before = await readAll(server.port, sessions)
+  const totals = {
+    requests: 0,
+    ok: 0,
+    errors: 0,
+    status: 0,
+    codes: {},
+    durationUs: 0,
+    p99s: [],
+    cpuUs: 0,
+    received: 0,
+    queries: {},
+    redisCommands: driver === 'redis' ? {} : null,
+    redisCpuUs: 0,
+  }
+  return { server, pkg, driver, route, path, sessions, cookies, load, before, totals }
+}
 
-  const redisBefore =
-    driver === 'redis' ? probes.redisCommandStats(settings.redisPort, settings.redisDb) : null
-  const redisCpuBefore =
-    driver === 'redis' ? probes.redisCpuMicros(settings.redisPort, settings.redisDb) : 0
+/**
+ * One measured run of `seconds` for a variant, added to its totals: the
+ * server's CPU and request counters, and Redis' commands and CPU, are read
+ * right before and after it
+ */
+async function measureSlice(cell, seconds, settings) {
+  const { server, driver, totals } = cell
+  const onRedis = driver === 'redis'
+  const redisBefore = onRedis
+    ? probes.redisCommandStats(settings.redisPort, settings.redisDb)
+    : null
+  const redisCpuBefore = onRedis ? probes.redisCpuMicros(settings.redisPort, settings.redisDb) : 0
   const countersBefore = await serverCounters(server)
   const cpuBefore = probes.cpuMicros(server.pid)
-  const summary = await load(settings.duration, cookies)
+  const summary = await cell.load(seconds)
   await probes.settle(server.pid)
   const cpuAfter = probes.cpuMicros(server.pid)
   const countersAfter = await serverCounters(server)
-  const received = countersAfter.received - countersBefore.received
-  const dbQueries =
-    driver === 'database' ? probes.diffStats(countersBefore.queries, countersAfter.queries) : null
-  const redisCommands = redisBefore
-    ? probes.diffStats(redisBefore, probes.redisCommandStats(settings.redisPort, settings.redisDb))
-    : null
-  const redisCpuUsPerReq = redisBefore
-    ? (probes.redisCpuMicros(settings.redisPort, settings.redisDb) - redisCpuBefore) / received
-    : NaN
-  const redisForeign = redisBefore
+  if (onRedis) {
+    const redisAfter = probes.redisCommandStats(settings.redisPort, settings.redisDb)
+    addCounts(totals.redisCommands, probes.diffStats(redisBefore, redisAfter))
+    totals.redisCpuUs +=
+      probes.redisCpuMicros(settings.redisPort, settings.redisDb) - redisCpuBefore
+  }
+  addCounts(totals.queries, probes.diffStats(countersBefore.queries, countersAfter.queries))
+  addCounts(totals.codes, summary.statusCodes || {})
+  totals.requests += summary.requests
+  totals.ok += summary.ok
+  totals.errors += summary.errors
+  totals.status += summary.status
+  totals.durationUs += summary.durationUs
+  totals.p99s.push(summary.p99Us)
+  totals.cpuUs += cpuAfter - cpuBefore
+  totals.received += countersAfter.received - countersBefore.received
+}
+
+function addCounts(into, counts) {
+  for (const [name, count] of Object.entries(counts)) {
+    into[name] = (into[name] || 0) + count
+  }
+}
+
+/**
+ * The cell's result once its slices ran: rates over the sum of the slices,
+ * p99 the median of the slices' p99, then the checks of its sessions
+ */
+async function finishCell(cell, rep, settings) {
+  const { server, pkg, driver, route, path, sessions, cookies, before, totals } = cell
+  const received = totals.received
+  const redisForeign = totals.redisCommands
     ? probes.foreignRedisClients(settings.redisPort, settings.redisDb, settings.duration + 2)
     : 0
   const after = await readAll(server.port, sessions)
   const applied = appliedIncrements(before, after)
   let intact = checkIntact(sessions, before, after, countersMustStay(driver, route))
-  if (!intact && route === 'write' && driver !== 'cookie' && applied < summary.ok) {
-    intact = `${summary.ok - applied} increments lost`
+  if (!intact && route === 'write' && driver !== 'cookie' && applied < totals.ok) {
+    intact = `${totals.ok - applied} increments lost`
   }
   const fileOps =
     driver === 'file' ? await sampleFileOps({ server, pkg, path, cookies, settings }) : null
+  const dbQueries = driver === 'database' ? totals.queries : null
+  const perRequest = (counts) =>
+    counts ? Object.values(counts).reduce((a, b) => a + b, 0) / received : NaN
   return {
     rep,
     pkg,
     driver,
     route,
-    requests: summary.requests,
+    slices: totals.p99s.length,
+    requests: totals.requests,
     received,
-    ok: summary.ok,
+    ok: totals.ok,
     applied,
-    errors: summary.errors + summary.status,
-    errorKinds: { socket: summary.errors, status: summary.status, codes: summary.statusCodes },
-    rps: summary.requests / (summary.durationUs / 1e6),
-    p99Ms: summary.p99Us / 1000,
-    cpuUsPerReq: (cpuAfter - cpuBefore) / received,
-    redisCommands,
+    errors: totals.errors + totals.status,
+    errorKinds: { socket: totals.errors, status: totals.status, codes: totals.codes },
+    rps: totals.requests / (totals.durationUs / 1e6),
+    p99Ms: medianOf(totals.p99s) / 1000,
+    cpuUsPerReq: totals.cpuUs / received,
+    redisCommands: totals.redisCommands,
     redisForeign,
-    redisCpuUsPerReq,
-    redisPerReq: redisCommands
-      ? Object.values(redisCommands).reduce((a, b) => a + b, 0) / received
-      : NaN,
+    redisCpuUsPerReq: totals.redisCommands ? totals.redisCpuUs / received : NaN,
+    redisPerReq: perRequest(totals.redisCommands),
     dbQueries,
-    dbQueriesPerReq: dbQueries
-      ? Object.values(dbQueries).reduce((a, b) => a + b, 0) / received
-      : NaN,
+    dbQueriesPerReq: perRequest(dbQueries),
     fileOps,
     fileWritesPerReq: fileOps ? (fileOps.writeOpens + fileOps.renames) / fileOps.requests : NaN,
     intact: intact || 'yes',
   }
+}
+
+function medianOf(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 /**
@@ -282,15 +379,23 @@ function rotation(rep, settings, driver) {
 /**
  * One driver × route group of cells: ours, original and (but for contention) the
  * floor on the same route, back to back, so ratios compare neighbours in time.
+ * Ours and original run as one cell of alternating slices (`runPairCell`).
  */
 async function runGroup({ servers, driver, route, rep, settings, results }) {
-  for (const pkg of rotation(rep, settings, driver)) {
-    if (pkg === 'floor' && route === 'contention') {
-      continue
-    }
+  const order = rotation(rep, settings, driver)
+  const pair = order.filter((pkg) => pkg !== 'floor')
+  for (const pkg of order) {
     const cell = { server: servers[pkg], pkg, driver, route, rep, settings }
-    results.push(pkg === 'floor' ? await runFloorCell(cell) : await runCell(cell))
-    log(describeCell(results[results.length - 1]))
+    let done = []
+    if (pkg === 'floor') {
+      done = route === 'contention' ? [] : [await runFloorCell(cell)]
+    } else if (pair.length === 1) {
+      done = [await runCell(cell)]
+    } else if (pkg === pair[0]) {
+      done = await runPairCell({ servers, pkgs: pair, driver, route, rep, settings })
+    }
+    done.forEach((result) => log(describeCell(result)))
+    results.push(...done)
   }
 }
 
@@ -410,7 +515,7 @@ function estimateMinutes(settings) {
   const variants = settings.drivers.reduce((n, driver) => n + variantsOf(driver).length, 0)
   const cells =
     variants * settings.routes.length + (settings.floor ? settings.drivers.length * floorRoutes : 0)
-  const perCell = settings.duration + settings.warmup + 2
+  const perCell = settings.duration + settings.warmup + 2 + sliceLengths(settings).length * 0.3
   return ((cells * perCell + settings.drivers.length * 6 + 3) * settings.reps) / 60
 }
 

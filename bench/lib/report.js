@@ -287,7 +287,10 @@ function header(settings, meta) {
     `Run ${meta.date} on ${meta.machine}.`,
     '',
     `- ours: ${meta.ours}; orig: ${meta.original}`,
-    `- ${settings.duration} s per cell after ${settings.warmup} s warm-up, ` +
+    `- ${settings.duration} s per cell after ${settings.warmup} s warm-up` +
+      (settings.sliceSeconds
+        ? ` (ours and orig in alternating slices of ${settings.sliceSeconds} s), `
+        : ', ') +
       `${settings.reps} repetitions (medians), ${settings.connections} connections, ` +
       `wrk ${meta.wrk}, Node ${process.version}, Redis ${meta.redis} db ${settings.redisDb}`,
     `- drivers: ${settings.drivers.join(', ')}; routes: ${settings.routes.join(', ')}; ` +

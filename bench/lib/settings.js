@@ -60,6 +60,7 @@ function readSettings() {
     duration: seconds('BENCH_DURATION', 10),
     reps: Math.round(positive('BENCH_REPS', 3)),
     warmup: seconds('BENCH_WARMUP', 1, true),
+    sliceSeconds: seconds('BENCH_SLICE_SECONDS', 2),
     traceSeconds: seconds('BENCH_TRACE_SECONDS', 2),
     connections: Math.round(positive('BENCH_CONNECTIONS', 50)),
     drivers: subset('BENCH_DRIVERS', ALL_DRIVERS),
@@ -89,6 +90,7 @@ function readSettings() {
 function isDefaultRun(settings) {
   return (
     settings.duration === 10 &&
+    settings.sliceSeconds === 2 &&
     settings.reps === 3 &&
     settings.connections === 50 &&
     settings.ours === 'pack' &&
