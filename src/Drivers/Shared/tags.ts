@@ -61,13 +61,15 @@ export function applyTagOps(current: SessionTag | null, ops: TagOp[]): SessionTa
  * tagged with its user (and maybe more, which listing drops)
  */
 export function usersTaggedBy(ops: TagOp[]): string[] {
-  const users = ops.flatMap((change) => {
-    if (change.op === 'tag') {
-      return [change.userId]
+  const users: string[] = []
+  for (const change of ops) {
+    const userId =
+      change.op === 'tag' ? change.userId : change.op === 'restore' ? change.tag.userId : null
+    if (userId !== null && !users.includes(userId)) {
+      users.push(userId)
     }
-    return change.op === 'restore' ? [change.tag.userId] : []
-  })
-  return [...new Set(users)]
+  }
+  return users
 }
 
 /**
@@ -114,9 +116,18 @@ export interface TaggingDriver {
   destroy(sessionId: string): Promise<void> | void
 }
 
+/**
+ * Asks `in` rather than reading `tags`, which a driver may build on first use
+ */
 export function isTaggingDriver(driver: unknown): driver is TaggingDriver {
   const candidate = driver as Partial<TaggingDriver>
-  return !!candidate && !!candidate.tags && typeof candidate.inspect === 'function'
+  return (
+    !!candidate &&
+    typeof candidate === 'object' &&
+    'tags' in candidate &&
+    typeof candidate.inspect === 'function' &&
+    typeof candidate.tagRead === 'function'
+  )
 }
 
 /**
