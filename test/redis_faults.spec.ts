@@ -98,6 +98,26 @@ test.group('redis driver: faults between the app and Redis', (group) => {
     assert.lengthOf(scripts, 2)
   }).timeout(20000)
 
+  test('a payload keeps the tokens of its last 4 writes, newest first', async ({ assert }) => {
+    await startApp(server.port)
+    const id = await cartOfOne()
+    const tokensAfter: string[][] = []
+    for (let write = 2; write <= 6; write++) {
+      await browser.get('/increment/cart', JSON_HEADERS)
+      const stored = JSON.parse((await direct.get(id))!)
+      assert.deepEqual(stored.message, { cart: write })
+      tokensAfter.push(stored.writes)
+    }
+    const [, , , fifth, sixth] = tokensAfter
+    assert.lengthOf(sixth, 4)
+    assert.lengthOf(new Set(sixth), 4)
+    assert.deepEqual(sixth.slice(1), fifth.slice(0, 3))
+    assert.deepEqual(
+      tokensAfter.map((tokens) => tokens.length),
+      [2, 3, 4, 4, 4]
+    )
+  }).timeout(20000)
+
   test('a write whose reply is lost and whose reconnect is slow says it may have been applied', async ({
     assert,
   }) => {

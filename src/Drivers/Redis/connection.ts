@@ -56,19 +56,36 @@ export class RedisCommands {
    * `write` marks a command whose outcome is unknown when its answer does
    * not come: the message then says the write may have been applied.
    */
-  public async run<T>(
+  public run<T>(
     command: string,
     action: (io: any, deadline: number) => Promise<T>,
-    { write = false } = {}
+    options?: { write: boolean }
   ): Promise<T> {
     const io = this.connection.ioConnection
     const deadline = performance.now() + this.options.storeTimeoutMs
     if (io.status !== 'ready') {
-      await this.ready(io, command)
+      return this.ready(io, command).then(() => this.send(io, command, action, deadline, options))
     }
-    this.runtime.defineScript(io)
-    const giveUp = write ? () => this.writeUnknown(command) : () => this.noAnswer(command)
-    return this.within(action(io, deadline), deadline - performance.now(), command, giveUp)
+    return this.send(io, command, action, deadline, options)
+  }
+
+  private send<T>(
+    io: any,
+    command: string,
+    action: (io: any, deadline: number) => Promise<T>,
+    deadline: number,
+    options?: { write: boolean }
+  ): Promise<T> {
+    const write = !!options && options.write
+    const giveUp = () => (write ? this.writeUnknown(command) : this.noAnswer(command))
+    let sent: Promise<T>
+    try {
+      this.runtime.defineScript(io)
+      sent = action(io, deadline)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.within(sent, deadline - performance.now(), command, giveUp)
   }
 
   /**
@@ -186,21 +203,29 @@ export class RedisCommands {
   private within<T>(promise: Promise<T>, ms: number, command: string, giveUp: () => Error) {
     return new Promise<T>((resolve, reject) => {
       let settled = false
-      const settle = (outcome: () => void) => {
-        clearTimeout(timer)
-        if (!settled) {
-          settled = true
-          outcome()
-        }
-      }
       const timer = setTimeout(function readPendingRepliesFirst() {
-        setImmediate(() => settle(() => reject(giveUp())))
+        setImmediate(() => {
+          if (!settled) {
+            settled = true
+            reject(giveUp())
+          }
+        })
       }, Math.max(ms, 1))
       promise.then(
-        (result) => settle(() => resolve(result)),
+        (result) => {
+          clearTimeout(timer)
+          if (!settled) {
+            settled = true
+            resolve(result)
+          }
+        },
         (error) => {
-          const replied = error && error.name === 'ReplyError'
-          settle(() => reject(replied ? error : this.failed(command, `${error && error.message}`)))
+          clearTimeout(timer)
+          if (!settled) {
+            settled = true
+            const replied = error && error.name === 'ReplyError'
+            reject(replied ? error : this.failed(command, `${error && error.message}`))
+          }
         }
       )
     })

@@ -78,29 +78,34 @@ export function writeToken() {
 }
 
 /**
- * The write tokens a stored payload carries, newest first
+ * The text of a payload's token list, `"a","b"`: tokens are base64url and
+ * base36 characters, so the list is read and written without JSON
  */
-function writesOf(payload: string | null): string[] {
+const TOKEN_LIST = /^"[\w-]+"(?:,"[\w-]+")*$/
+
+/**
+ * The write tokens a stored payload carries, newest first, as the text
+ * inside the list's brackets ('' for none)
+ */
+function writesOf(payload: string | null): string {
   const start = payload ? payload.lastIndexOf(WRITES_FIELD) : -1
   if (start === -1 || !payload!.endsWith(']}')) {
-    return []
+    return ''
   }
-  try {
-    const writes = JSON.parse(payload!.slice(start + WRITES_FIELD.length - 1, -1))
-    return Array.isArray(writes) ? writes.filter((token) => typeof token === 'string') : []
-  } catch {
-    return []
-  }
+  const list = payload!.slice(start + WRITES_FIELD.length, -2)
+  return TOKEN_LIST.test(list) ? list : ''
 }
 
 /**
  * The encoded payload (`{"message":...,"purpose":...}`) with the write's
- * token added in front of the tokens of the payload it replaces. 6.4 reads
- * the payload as before; the extra field is ignored.
+ * token added in front of the tokens of the payload it replaces, at most
+ * KEPT_WRITES of them. 6.4 reads the payload as before; the extra field is
+ * ignored.
  */
 export function withWriteToken(payload: string, base: string | null, token: string) {
-  const writes = [token, ...writesOf(base)].slice(0, KEPT_WRITES)
-  return `${payload.slice(0, -1)}${WRITES_FIELD.slice(0, -1)}${JSON.stringify(writes)}}`
+  const previous = writesOf(base)
+  const kept = previous ? previous.split(',', KEPT_WRITES - 1) : []
+  return `${payload.slice(0, -1)}${WRITES_FIELD}${[`"${token}"`, ...kept].join(',')}]}`
 }
 
 /**
