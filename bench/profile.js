@@ -12,27 +12,17 @@
  * it for both variants, in turns, and compare; a single run drifts with the
  * machine as much as a cell does.
  */
-const { spawn } = require('child_process')
 const { readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } = require('fs')
 const { join } = require('path')
-const { runWrk, runClosedLoop } = require('./lib/load')
+const { cellLoad, sessionCount, ROUTE_PATHS } = require('./lib/load')
 const { establish } = require('./lib/sessions')
 const { flushRedisDb } = require('./lib/probes')
-const { dropTable } = require('./lib/server')
+const { startServer, dropTable } = require('./lib/server')
 
 const BENCH_DIR = __dirname
 const WORK_DIR = join(BENCH_DIR, '.cache', 'profile')
 const PORT = 3461
 const REDIS_DB = 6
-const PATHS = {
-  'none': '/none',
-  'read': '/read',
-  'read-shared': '/read',
-  'write': '/write',
-  'flash': '/flash',
-  'contention': '/write',
-}
-
 /**
  * A preload that exits on SIGUSR2: `--cpu-prof` writes its profile only when
  * the process exits by itself
@@ -74,26 +64,11 @@ function selfTimes(profile) {
   return times
 }
 
-async function waitForServer(child) {
-  for (let attempt = 0; attempt < 150; attempt++) {
-    if (child.exitCode !== null) {
-      throw new Error(`server exited with ${child.exitCode}`)
-    }
-    try {
-      await fetch(`http://127.0.0.1:${PORT}/none`)
-      return
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-  }
-  throw new Error('server did not answer in 30 s')
-}
-
 async function main() {
   const [variant, driver, route, secondsText = '10'] = process.argv.slice(2)
   if (!['ours', 'base', 'original'].includes(variant)) usage(`unknown variant "${variant}"`)
   if (!['cookie', 'file', 'redis', 'database'].includes(driver)) usage(`unknown driver "${driver}"`)
-  if (!PATHS[route]) usage(`unknown route "${route}"`)
+  if (!ROUTE_PATHS[route]) usage(`unknown route "${route}"`)
   const seconds = Number(secondsText)
   if (!Number.isInteger(seconds) || seconds < 1) usage('seconds must be a whole number')
 
@@ -106,36 +81,27 @@ async function main() {
     flushRedisDb(6379, REDIS_DB)
   }
 
-  const child = spawn(
-    process.execPath,
-    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '-r', preload, 'server.js'],
-    {
-      cwd: join(BENCH_DIR, 'apps', variant),
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(PORT),
-        SESSION_DIR: join(WORK_DIR, 'sessions'),
-        SESSION_ENABLED: 'true',
-        SESSION_DRIVER: driver,
-        REDIS_PORT: '6379',
-        REDIS_DB: String(REDIS_DB),
-        SESSION_TABLE: `bench_sessions_${PORT}`,
-        BENCH_VARY_COOKIE: process.env.BENCH_VARY_COOKIE || '0',
-      },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    }
-  )
+  const server = await startServer({
+    name: `profile-${variant}-${driver}`,
+    appDir: join(BENCH_DIR, 'apps', variant),
+    port: PORT,
+    logDir: WORK_DIR,
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '-r', preload],
+    env: {
+      SESSION_DIR: join(WORK_DIR, 'sessions'),
+      SESSION_ENABLED: 'true',
+      SESSION_DRIVER: driver,
+      REDIS_PORT: '6379',
+      REDIS_DB: String(REDIS_DB),
+      SESSION_TABLE: `bench_sessions_${PORT}`,
+      BENCH_VARY_COOKIE: process.env.BENCH_VARY_COOKIE || '0',
+    },
+  })
+  const { child } = server
   try {
-    await waitForServer(child)
-    const shared = route === 'read-shared' || route === 'contention'
-    const cookies = (await establish(PORT, shared ? 1 : 50)).map((session) => session.cookie)
-    const options = { port: PORT, path: PATHS[route], cookies, connections: 50, workDir: WORK_DIR }
-    const load = (duration) =>
-      route === 'contention'
-        ? runClosedLoop({ ...options, seconds: duration })
-        : runWrk({ ...options, seconds: duration })
+    const sessions = await establish(PORT, sessionCount(route, 50))
+    const cookies = sessions.map((session) => session.cookie)
+    const load = cellLoad({ port: PORT, route, cookies, connections: 50, workDir: WORK_DIR })
     await load(2)
     const before = threadTimes(child.pid)
     const summary = await load(seconds)
@@ -157,7 +123,7 @@ async function main() {
     }
   } finally {
     if (driver === 'database' && child.exitCode === null) {
-      await dropTable({ child }).catch((error) => process.stderr.write(`${error.message}\n`))
+      await dropTable(server).catch((error) => process.stderr.write(`${error.message}\n`))
     }
     const exited = new Promise((resolve) => child.once('exit', resolve))
     child.kill('SIGUSR2')

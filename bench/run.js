@@ -12,7 +12,7 @@ const os = require('os')
 const { readSettings, isDefaultRun } = require('./lib/settings')
 const { startServer, stopServer, stopAll, stopChild } = require('./lib/server')
 const { requestsReceived, serverCounters, resetTable, dropTable } = require('./lib/server')
-const { runWrk, runClosedLoop } = require('./lib/load')
+const { runWrk, runClosedLoop, cellLoad, sessionCount, ROUTE_PATHS } = require('./lib/load')
 const { establish, readAll, checkIntact, appliedIncrements } = require('./lib/sessions')
 const probes = require('./lib/probes')
 const { renderReport } = require('./lib/report')
@@ -21,15 +21,6 @@ const BENCH_DIR = __dirname
 const RESULTS_DIR = join(BENCH_DIR, 'results')
 const RUN_DIR = join(RESULTS_DIR, 'runs')
 const WORK_DIR = join(BENCH_DIR, '.cache', 'work')
-
-const ROUTE_PATHS = {
-  'none': '/none',
-  'read': '/read',
-  'read-shared': '/read',
-  'write': '/write',
-  'flash': '/flash',
-  'contention': '/write',
-}
 
 function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
@@ -146,27 +137,16 @@ function sliceLengths(settings) {
  * connection, or one shared), a warm-up, and what its sessions held
  */
 async function prepareCell({ server, pkg, driver, route, settings }) {
-  const shared = route === 'read-shared' || route === 'contention'
   const path = ROUTE_PATHS[route]
-  const sessions = await establish(server.port, shared ? 1 : settings.connections)
+  const sessions = await establish(server.port, sessionCount(route, settings.connections))
   const cookies = sessions.map((session) => session.cookie)
-  const load = (seconds) =>
-    route === 'contention'
-      ? runClosedLoop({
-          port: server.port,
-          path,
-          cookies,
-          seconds,
-          connections: settings.connections,
-        })
-      : runWrk({
-          port: server.port,
-          path,
-          cookies,
-          seconds,
-          connections: settings.connections,
-          workDir: WORK_DIR,
-        })
+  const load = cellLoad({
+    port: server.port,
+    route,
+    cookies,
+    connections: settings.connections,
+    workDir: WORK_DIR,
+  })
   if (settings.warmup) {
     await load(settings.warmup)
     await probes.settle(server.pid)

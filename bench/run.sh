@@ -24,19 +24,7 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 
 # wrk drives the load, strace counts file writes, redis-cli reads Redis counters.
 ensure_tools() {
-  local missing=()
-  command -v wrk >/dev/null || missing+=(wrk)
-  command -v strace >/dev/null || missing+=(strace)
-  command -v redis-cli >/dev/null || missing+=(redis-tools)
-  if ((${#missing[@]})); then
-    say "installing ${missing[*]}"
-    if [ "$(id -u)" != 0 ]; then
-      say "need root for apt-get install ${missing[*]}"
-      exit 1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null ||
-      { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null; }
-  fi
+  bash "$ROOT_DIR/scripts/apt-ensure.sh" wrk=wrk strace=strace redis-cli=redis-tools || exit 1
 }
 
 # The "ours" tarball: the repo packed exactly as it would be published, so the app

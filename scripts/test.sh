@@ -65,18 +65,6 @@ check_database() {
   return 1
 }
 
-# The stalled-disk spec delays system calls with strace; installed when
-# missing (as root), else that spec fails saying so
-ensure_strace() {
-  command -v strace >/dev/null && return 0
-  if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
-    echo "== installing strace (the stalled-disk spec injects system-call delays with it)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y strace >/dev/null 2>&1 ||
-      { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y strace >/dev/null 2>&1; }
-  fi
-  command -v strace >/dev/null || echo "strace is missing and could not be installed: the stalled-disk spec will fail"
-}
-
 stop_redis() {
   if [[ -n $started_redis_pid ]]; then
     kill "$started_redis_pid" 2>/dev/null
@@ -107,7 +95,8 @@ check "MySQL/MariaDB reachable (database driver specs)" check_database MySQL/Mar
 if ! ensure_redis; then
   echo "!! running the Japa suite without Redis: the Redis groups will fail"
 fi
-ensure_strace
+# The stalled-disk spec delays system calls with strace
+bash scripts/apt-ensure.sh strace=strace || echo "!! without strace the stalled-disk spec will fail"
 summary=$(mktemp)
 # A spec that fails while loading can leave the process without an exit:
 # the suite is bounded, and its missing summary counts as a failure

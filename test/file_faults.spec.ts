@@ -54,6 +54,22 @@ async function killHolder(child: ChildProcess) {
   await bounded(exited, 5000, 'killing the lock holder')
 }
 
+/**
+ * A listening app on the file driver that waits LOCK_TIMEOUT_MS for a lock,
+ * without background sweeps
+ */
+async function lockTimeoutApp(location: string): Promise<TestApp> {
+  const app = await setupApp({
+    ...SESSION_DEFAULTS,
+    driver: 'file',
+    gcProbability: 0,
+    file: { location, lockTimeout: LOCK_TIMEOUT_MS },
+  })
+  defineSessionRoutes(app.Route)
+  await app.listen()
+  return app
+}
+
 test.group('file driver: a writer frozen while holding the lock', (group) => {
   let location: string
   let app: TestApp
@@ -62,14 +78,8 @@ test.group('file driver: a writer frozen while holding the lock', (group) => {
 
   group.each.setup(async () => {
     location = join(tmpPath('file-faults'), 'sessions')
-    app = await setupApp({
-      ...SESSION_DEFAULTS,
-      driver: 'file',
-      gcProbability: 0,
-      file: { location, lockTimeout: LOCK_TIMEOUT_MS },
-    })
-    defineSessionRoutes(app.Route)
-    browser = new Browser(await app.listen())
+    app = await lockTimeoutApp(location)
+    browser = new Browser(app.url)
     return async () => {
       if (holder) {
         await killHolder(holder)
@@ -170,14 +180,7 @@ test.group('file driver: a disk write stalled in the kernel while holding the lo
   group.each.setup(async () => {
     location = join(tmpPath('file-stall'), 'sessions')
     const started = startChild('file_server.ts', [location])
-    app = await setupApp({
-      ...SESSION_DEFAULTS,
-      driver: 'file',
-      gcProbability: 0,
-      file: { location, lockTimeout: LOCK_TIMEOUT_MS },
-    })
-    defineSessionRoutes(app.Route)
-    await app.listen()
+    app = await lockTimeoutApp(location)
     child = await started
     return async () => {
       await stall?.stop()

@@ -105,4 +105,36 @@ function once(agent, port, path, cookie) {
   })
 }
 
-module.exports = { runWrk, runClosedLoop }
+/**
+ * The path each route of the benchmark requests
+ */
+const ROUTE_PATHS = {
+  'none': '/none',
+  'read': '/read',
+  'read-shared': '/read',
+  'write': '/write',
+  'flash': '/flash',
+  'contention': '/write',
+}
+
+/**
+ * How many sessions a cell's connections share out: one for the routes on a
+ * shared session, one per connection for the others
+ */
+function sessionCount(route, connections) {
+  return route === 'read-shared' || route === 'contention' ? 1 : connections
+}
+
+/**
+ * The load of one cell, as a function of its seconds: the closed loop for
+ * `contention` (it counts every 2xx), wrk for the others
+ */
+function cellLoad({ port, route, cookies, connections, workDir }) {
+  const options = { port, path: ROUTE_PATHS[route], cookies, connections }
+  return (seconds) =>
+    route === 'contention'
+      ? runClosedLoop({ ...options, seconds })
+      : runWrk({ ...options, seconds, workDir })
+}
+
+module.exports = { runWrk, runClosedLoop, cellLoad, sessionCount, ROUTE_PATHS }

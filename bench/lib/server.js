@@ -23,11 +23,11 @@ function track(child) {
 /**
  * Boots the app in `appDir` and resolves once it printed its resolution report
  * and answers GET /none. `expectVersion` guards against benchmarking the wrong
- * build of the session package.
+ * build of the session package; `nodeArgs` go to node before `server.js`.
  */
-async function startServer({ name, appDir, port, env, expectVersion, logDir }) {
+async function startServer({ name, appDir, port, env, expectVersion, logDir, nodeArgs = [] }) {
   const log = createWriteStream(join(logDir, `${name}-${port}.log`), { flags: 'a' })
-  const child = spawn(process.execPath, ['server.js'], {
+  const child = spawn(process.execPath, [...nodeArgs, 'server.js'], {
     cwd: appDir,
     env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -6,7 +6,7 @@ import { withShortFileIds } from '../../SessionId'
 import { join } from 'path'
 import { performance } from 'perf_hooks'
 import { promises as fs } from 'fs'
-import { HOLDER_SUFFIX, NEXT_SUFFIX, lockPathFor } from './lock'
+import { HOLDER_SUFFIX, LOCK_SUFFIX, NEXT_SUFFIX, lockPathFor } from './lock'
 import { FileWorkerClient } from './WorkerClient'
 import { isValidSessionId } from '../../SessionId'
 import debug from '../../debug'
@@ -86,7 +86,7 @@ export class FileSweeper {
   private async sweepIndexLocks() {
     const directory = join(this.location, 'tags')
     for (const name of await namesIn(directory)) {
-      if (name.endsWith('.lock') || name.endsWith(HOLDER_SUFFIX)) {
+      if (name.endsWith(LOCK_SUFFIX) || name.endsWith(HOLDER_SUFFIX)) {
         const lock = join(directory, name)
         await this.worker.sweep({ op: 'sweep', lock, ageMs: this.ageMs }).catch(() => null)
       }
@@ -94,7 +94,7 @@ export class FileSweeper {
   }
 
   private async sweepOne(name: string): Promise<boolean> {
-    if (name.endsWith('.lock') || name.endsWith(HOLDER_SUFFIX)) {
+    if (name.endsWith(LOCK_SUFFIX) || name.endsWith(HOLDER_SUFFIX)) {
       const lock = join(this.location, name)
       return (await this.worker.sweep({ op: 'sweep', lock, ageMs: this.ageMs })).deleted
     }

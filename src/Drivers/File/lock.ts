@@ -23,10 +23,16 @@ const HOLDER_TAG = 'adonis-session-lock'
 export const HOLDER_SUFFIX = '.holder'
 
 /**
+ * A lock file: `<id>.lock` beside the session file, `<hash>.lock` beside a
+ * user's index
+ */
+export const LOCK_SUFFIX = '.lock'
+
+/**
  * The new content of a session file replaced whole, written under its lock
  * beside it: `<id>.lock.next`
  */
-export const NEXT_SUFFIX = '.lock.next'
+export const NEXT_SUFFIX = `${LOCK_SUFFIX}.next`
 
 /**
  * A holder's line is shorter than this
@@ -37,7 +43,7 @@ const MAX_HOLDER_LINE = 512
  * The lock file of a session: `<location>/<id>.lock`
  */
 export function lockPathFor(location: string, sessionId: string) {
-  return join(location, `${sessionId}.lock`)
+  return join(location, `${sessionId}${LOCK_SUFFIX}`)
 }
 
 function readOrEmpty(path: string) {
@@ -235,7 +241,7 @@ export class FileLock {
    * (readable by this user only) renamed over it, then give the lock up
    */
   public replace(target: string, contents: Buffer) {
-    const next = `${this.path.slice(0, -'.lock'.length)}${NEXT_SUFFIX}`
+    const next = `${this.path.slice(0, -LOCK_SUFFIX.length)}${NEXT_SUFFIX}`
     try {
       const fd = fs.openSync(next, 'w', 0o600)
       try {

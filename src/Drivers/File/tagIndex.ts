@@ -7,6 +7,7 @@ import { join } from 'path'
 import { TagIndex } from '../Shared/tags'
 import { FileWorkerClient } from './WorkerClient'
 import { lockBackoff } from './failures'
+import { LOCK_SUFFIX } from './lock'
 import { DEFAULT_LOCK_WAIT_MS } from './types'
 
 /**
@@ -54,7 +55,7 @@ export class FileTagIndex implements TagIndex {
   private pathsFor(userId: string) {
     const name = createHash('sha256').update(userId).digest('hex').slice(0, 40)
     const directory = join(this.location, 'tags')
-    return { file: join(directory, `${name}.ids`), lock: join(directory, `${name}.lock`) }
+    return { file: join(directory, `${name}.ids`), lock: join(directory, `${name}${LOCK_SUFFIX}`) }
   }
 
   private async change(userId: string, edit: { add?: string; remove?: string }) {
